@@ -1,0 +1,195 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/fengqiao/fengqiao/tenants"
+)
+
+// Department handles dispatched cases.
+type Department struct {
+	ID       int64  `json:"id" example:"2"`
+	Name     string `json:"name" example:"派出所"`
+	Kind     string `json:"kind" enum:"center,police,justice,labor,petition,court,procuratorate,urban,other" example:"police"`
+	Sort     int    `json:"sort" example:"2"`
+	Archived bool   `json:"archived"`
+}
+
+func departmentBody(d tenants.Department) Department {
+	return Department{ID: d.ID, Name: d.Name, Kind: d.Kind, Sort: d.Sort, Archived: d.Archived}
+}
+
+// Category is a kind of case.
+type Category struct {
+	ID             int64  `json:"id" example:"11"`
+	Code           string `json:"code" example:"petition"`
+	Name           string `json:"name" example:"信访诉求"`
+	Group          string `json:"group" enum:"domain,service" doc:"domain: a dispute domain of the \"8+N\" scheme; service: a resident-facing service"`
+	ResidentFacing bool   `json:"resident_facing" doc:"offered to residents on the QR appeal page"`
+	Sort           int    `json:"sort" example:"11"`
+	Archived       bool   `json:"archived"`
+}
+
+func categoryBody(c tenants.Category) Category {
+	return Category{ID: c.ID, Code: c.Code, Name: c.Name, Group: c.Group, ResidentFacing: c.ResidentFacing, Sort: c.Sort, Archived: c.Archived}
+}
+
+// ItemPath names a department or category of a street.
+type ItemPath struct {
+	TenantPath
+	ID int64 `path:"id" minimum:"1"`
+}
+
+type createDepartmentInput struct {
+	TenantPath
+	Body struct {
+		Name string `json:"name" minLength:"1" maxLength:"60" example:"市场监管所"`
+		Kind string `json:"kind" enum:"center,police,justice,labor,petition,court,procuratorate,urban,other" example:"other"`
+	}
+}
+
+type updateDepartmentInput struct {
+	ItemPath
+	Body struct {
+		Name     *string `json:"name,omitempty" minLength:"1" maxLength:"60"`
+		Sort     *int    `json:"sort,omitempty"`
+		Archived *bool   `json:"archived,omitempty" doc:"true archives, false restores"`
+	}
+}
+
+type createCategoryInput struct {
+	TenantPath
+	Body struct {
+		Code           string `json:"code" pattern:"^[a-z][a-z0-9_]{1,39}$" example:"education"`
+		Name           string `json:"name" minLength:"1" maxLength:"60" example:"教育纠纷"`
+		Group          string `json:"group" enum:"domain,service"`
+		ResidentFacing bool   `json:"resident_facing,omitempty"`
+	}
+}
+
+type updateCategoryInput struct {
+	ItemPath
+	Body struct {
+		Name           *string `json:"name,omitempty" minLength:"1" maxLength:"60"`
+		Sort           *int    `json:"sort,omitempty"`
+		ResidentFacing *bool   `json:"resident_facing,omitempty"`
+		Archived       *bool   `json:"archived,omitempty" doc:"true archives, false restores"`
+	}
+}
+
+func (s *Server) registerCatalogues(api huma.API) {
+	tags := []string{"Departments and categories"}
+	op(s, api, huma.Operation{
+		OperationID: "list-departments", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/departments", Tags: tags,
+		Summary: "List a street's departments",
+	}, accessTenant, func(ctx context.Context, in *TenantPath) (*departmentList, error) {
+		_, scope, err := s.tenantFor(ctx, in.TenantCode)
+		if err != nil {
+			return nil, err
+		}
+		list, err := s.Tenants.Departments(ctx, scope)
+		if err != nil {
+			return nil, err
+		}
+		out := &departmentList{}
+		out.Body.Items = make([]Department, len(list))
+		for i, d := range list {
+			out.Body.Items[i] = departmentBody(d)
+		}
+		return out, nil
+	})
+	op(s, api, huma.Operation{
+		OperationID: "create-department", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/departments", Tags: tags,
+		Summary: "Add a department", DefaultStatus: http.StatusCreated,
+	}, accessTenant, func(ctx context.Context, in *createDepartmentInput) (*departmentOutput, error) {
+		_, scope, err := s.tenantFor(ctx, in.TenantCode)
+		if err != nil {
+			return nil, err
+		}
+		d, err := s.Tenants.CreateDepartment(ctx, scope, in.Body.Name, in.Body.Kind)
+		if err != nil {
+			return nil, err
+		}
+		return &departmentOutput{Body: departmentBody(d)}, nil
+	})
+	op(s, api, huma.Operation{
+		OperationID: "update-department", Method: http.MethodPatch, Path: "/api/v1/tenants/{tenantCode}/departments/{id}", Tags: tags,
+		Summary: "Rename, reorder, archive or restore a department",
+	}, accessTenant, func(ctx context.Context, in *updateDepartmentInput) (*departmentOutput, error) {
+		_, scope, err := s.tenantFor(ctx, in.TenantCode)
+		if err != nil {
+			return nil, err
+		}
+		d, err := s.Tenants.UpdateDepartment(ctx, scope, in.ID, tenants.DepartmentChange{Name: in.Body.Name, Sort: in.Body.Sort, Archived: in.Body.Archived})
+		if err != nil {
+			return nil, err
+		}
+		return &departmentOutput{Body: departmentBody(d)}, nil
+	})
+	op(s, api, huma.Operation{
+		OperationID: "list-categories", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/categories", Tags: tags,
+		Summary: "List a street's case categories",
+	}, accessTenant, func(ctx context.Context, in *TenantPath) (*categoryList, error) {
+		_, scope, err := s.tenantFor(ctx, in.TenantCode)
+		if err != nil {
+			return nil, err
+		}
+		list, err := s.Tenants.Categories(ctx, scope)
+		if err != nil {
+			return nil, err
+		}
+		out := &categoryList{}
+		out.Body.Items = make([]Category, len(list))
+		for i, c := range list {
+			out.Body.Items[i] = categoryBody(c)
+		}
+		return out, nil
+	})
+	op(s, api, huma.Operation{
+		OperationID: "create-category", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/categories", Tags: tags,
+		Summary: "Add a case category", DefaultStatus: http.StatusCreated,
+	}, accessTenant, func(ctx context.Context, in *createCategoryInput) (*categoryOutput, error) {
+		_, scope, err := s.tenantFor(ctx, in.TenantCode)
+		if err != nil {
+			return nil, err
+		}
+		c, err := s.Tenants.CreateCategory(ctx, scope, tenants.Category{Code: in.Body.Code, Name: in.Body.Name, Group: in.Body.Group, ResidentFacing: in.Body.ResidentFacing})
+		if err != nil {
+			return nil, err
+		}
+		return &categoryOutput{Body: categoryBody(c)}, nil
+	})
+	op(s, api, huma.Operation{
+		OperationID: "update-category", Method: http.MethodPatch, Path: "/api/v1/tenants/{tenantCode}/categories/{id}", Tags: tags,
+		Summary: "Edit, archive or restore a case category",
+	}, accessTenant, func(ctx context.Context, in *updateCategoryInput) (*categoryOutput, error) {
+		_, scope, err := s.tenantFor(ctx, in.TenantCode)
+		if err != nil {
+			return nil, err
+		}
+		c, err := s.Tenants.UpdateCategory(ctx, scope, in.ID, tenants.CategoryChange{Name: in.Body.Name, Sort: in.Body.Sort, ResidentFacing: in.Body.ResidentFacing, Archived: in.Body.Archived})
+		if err != nil {
+			return nil, err
+		}
+		return &categoryOutput{Body: categoryBody(c)}, nil
+	})
+}
+
+type departmentList struct {
+	Body struct {
+		Items []Department `json:"items"`
+	}
+}
+
+type departmentOutput struct{ Body Department }
+
+type categoryList struct {
+	Body struct {
+		Items []Category `json:"items"`
+	}
+}
+
+type categoryOutput struct{ Body Category }

@@ -1,0 +1,198 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/fengqiao/fengqiao"
+	"github.com/fengqiao/fengqiao/tenants"
+)
+
+type healthOutput struct {
+	Body struct {
+		Status string `json:"status" example:"ok" doc:"ok when the database answers"`
+	}
+}
+
+func (s *Server) registerHealth(api huma.API) {
+	op(s, api, huma.Operation{
+		OperationID: "health", Method: http.MethodGet, Path: "/healthz", Tags: []string{"System"},
+		Summary: "Health check", Description: "Answers 200 when the server and its database are up, 503 otherwise.",
+	}, accessPublic, func(ctx context.Context, _ *struct{}) (*healthOutput, error) {
+		if err := s.Tenants.Ping(ctx); err != nil {
+			return nil, &fengqiao.Error{Code: fengqiao.EUNAVAILABLE, Message: "database unavailable"}
+		}
+		out := &healthOutput{}
+		out.Body.Status = "ok"
+		return out, nil
+	})
+}
+
+// County is a district or county.
+type County struct {
+	ID   int64  `json:"id" example:"1"`
+	Code string `json:"code" example:"371326" doc:"GB/T 2260 code, 6 digits"`
+	Name string `json:"name" example:"平邑县"`
+}
+
+func countyBody(c tenants.County) County { return County{ID: c.ID, Code: c.Code, Name: c.Name} }
+
+// LevelCounts counts nodes per level below the street.
+type LevelCounts struct {
+	Community int `json:"community" example:"12"`
+	Zone      int `json:"zone" example:"30"`
+	Grid      int `json:"grid" example:"150"`
+	Building  int `json:"building" example:"600"`
+}
+
+func levelCounts(m map[tenants.Kind]int) LevelCounts {
+	return LevelCounts{Community: m[tenants.KindCommunity], Zone: m[tenants.KindZone], Grid: m[tenants.KindGrid], Building: m[tenants.KindBuilding]}
+}
+
+// Tenant is a street or town.
+type Tenant struct {
+	ID         int64       `json:"id" example:"3"`
+	Code       string      `json:"code" example:"371326001" doc:"county code + 3 digits"`
+	Name       string      `json:"name" example:"平邑街道"`
+	CountyCode string      `json:"county_code" example:"371326"`
+	Status     string      `json:"status" enum:"active,suspended" example:"active"`
+	CreatedAt  time.Time   `json:"created_at"`
+	NodeCounts LevelCounts `json:"node_counts" doc:"live nodes per level"`
+}
+
+func tenantBody(t tenants.Tenant) Tenant {
+	return Tenant{ID: t.ID, Code: t.Code, Name: t.Name, CountyCode: t.CountyCode, Status: t.Status,
+		CreatedAt: t.CreatedAt, NodeCounts: levelCounts(t.NodeCounts)}
+}
+
+type meOutput struct {
+	Body struct {
+		Credential string  `json:"credential" enum:"api_key" doc:"how the caller authenticated"`
+		KeyName    string  `json:"key_name,omitempty" example:"demo"`
+		County     County  `json:"county"`
+		Tenant     *Tenant `json:"tenant" doc:"the street the credential is limited to; null for a county-wide credential"`
+	}
+}
+
+type tenantList struct {
+	Body struct {
+		Items []Tenant `json:"items"`
+	}
+}
+
+type tenantOutput struct {
+	Body Tenant
+}
+
+// CountyPath names a county in the path.
+type CountyPath struct {
+	CountyCode string `path:"countyCode" pattern:"^[0-9]{6}$" example:"371326" doc:"county code"`
+}
+
+// TenantPath names a street in the path.
+type TenantPath struct {
+	TenantCode string `path:"tenantCode" pattern:"^[0-9]{9}$" example:"371326001" doc:"street code"`
+}
+
+type createTenantInput struct {
+	CountyPath
+	Body struct {
+		Code string `json:"code" pattern:"^[0-9]{9}$" example:"371326004" doc:"the county code followed by 3 digits"`
+		Name string `json:"name" minLength:"1" maxLength:"100" example:"新城街道"`
+	}
+}
+
+type updateTenantInput struct {
+	TenantPath
+	Body struct {
+		Name   *string `json:"name,omitempty" minLength:"1" maxLength:"100" example:"平邑街道"`
+		Status *string `json:"status,omitempty" enum:"active,suspended"`
+	}
+}
+
+func (s *Server) registerTenants(api huma.API) {
+	tags := []string{"Streets"}
+	op(s, api, huma.Operation{
+		OperationID: "get-me", Method: http.MethodGet, Path: "/api/v1/me", Tags: []string{"System"},
+		Summary: "Who am I", Description: "The caller's credential and the county (and street) it reaches.",
+	}, accessTenant, func(ctx context.Context, _ *struct{}) (*meOutput, error) {
+		p, _ := principalFrom(ctx)
+		c, err := s.Tenants.CountyByID(ctx, p.CountyID)
+		if err != nil {
+			return nil, err
+		}
+		out := &meOutput{}
+		out.Body.Credential, out.Body.KeyName, out.Body.County = p.Credential, p.Name, countyBody(c)
+		if p.TenantID != 0 {
+			t, err := s.Tenants.TenantByID(ctx, p.scope(), p.TenantID)
+			if err != nil {
+				return nil, err
+			}
+			tb := tenantBody(t)
+			out.Body.Tenant = &tb
+		}
+		return out, nil
+	})
+	op(s, api, huma.Operation{
+		OperationID: "list-tenants", Method: http.MethodGet, Path: "/api/v1/counties/{countyCode}/tenants", Tags: tags,
+		Summary: "List a county's streets", Description: "Every street or town of the county, by code, with node counts per level.",
+	}, accessCounty, func(ctx context.Context, in *CountyPath) (*tenantList, error) {
+		c, err := s.countyFor(ctx, in.CountyCode)
+		if err != nil {
+			return nil, err
+		}
+		list, err := s.Tenants.ListTenants(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		out := &tenantList{}
+		out.Body.Items = make([]Tenant, len(list))
+		for i, t := range list {
+			out.Body.Items[i] = tenantBody(t)
+		}
+		return out, nil
+	})
+	op(s, api, huma.Operation{
+		OperationID: "create-tenant", Method: http.MethodPost, Path: "/api/v1/counties/{countyCode}/tenants", Tags: tags,
+		Summary: "Onboard a street", DefaultStatus: http.StatusCreated,
+		Description: "Creates the street as a tenant with the root of its hierarchy, the default departments " +
+			"(综治中心, 派出所, 司法所, 人社所, 信访办, 法庭, 检察室, 城管) and the default case categories.",
+	}, accessCounty, func(ctx context.Context, in *createTenantInput) (*tenantOutput, error) {
+		c, err := s.countyFor(ctx, in.CountyCode)
+		if err != nil {
+			return nil, err
+		}
+		t, err := s.Tenants.CreateTenant(ctx, c, in.Body.Code, in.Body.Name)
+		if err != nil {
+			return nil, err
+		}
+		return &tenantOutput{Body: tenantBody(t)}, nil
+	})
+	op(s, api, huma.Operation{
+		OperationID: "get-tenant", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}", Tags: tags,
+		Summary: "Get a street",
+	}, accessTenant, func(ctx context.Context, in *TenantPath) (*tenantOutput, error) {
+		t, _, err := s.tenantFor(ctx, in.TenantCode)
+		if err != nil {
+			return nil, err
+		}
+		return &tenantOutput{Body: tenantBody(t)}, nil
+	})
+	op(s, api, huma.Operation{
+		OperationID: "update-tenant", Method: http.MethodPatch, Path: "/api/v1/tenants/{tenantCode}", Tags: tags,
+		Summary: "Rename or suspend a street", Description: "County credentials only.",
+	}, accessCounty, func(ctx context.Context, in *updateTenantInput) (*tenantOutput, error) {
+		t, _, err := s.tenantFor(ctx, in.TenantCode)
+		if err != nil {
+			return nil, err
+		}
+		t, err = s.Tenants.UpdateTenant(ctx, t, in.Body.Name, in.Body.Status)
+		if err != nil {
+			return nil, err
+		}
+		return &tenantOutput{Body: tenantBody(t)}, nil
+	})
+}

@@ -1,0 +1,347 @@
+// Command fengqiao is the Fengqiao server and its operator tools.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/fengqiao/fengqiao/api"
+	"github.com/fengqiao/fengqiao/apikeys"
+	"github.com/fengqiao/fengqiao/demo"
+	"github.com/fengqiao/fengqiao/infra/migrations"
+	"github.com/fengqiao/fengqiao/infra/pgcluster"
+	"github.com/fengqiao/fengqiao/tenants"
+)
+
+const usage = `fengqiao — grassroots social governance (枫桥)
+
+Usage:
+  fengqiao dev                 start the private PostgreSQL under $FENGQIAO_DATA_DIR, migrate, seed the demo county, serve
+  fengqiao serve               serve the API and web app
+  fengqiao migrate             apply database migrations (as the owner role)
+  fengqiao openapi             print the OpenAPI document (YAML)
+  fengqiao seed demo           create the demo county and its streets (idempotent)
+  fengqiao apikey create -county CODE [-tenant CODE] -name NAME
+                               issue an API key scoped to a county or one street
+
+Configuration is read from the environment; see README.md.
+`
+
+// Config is read from environment variables.
+type Config struct {
+	Addr           string `env:"FENGQIAO_ADDR" envDefault:"127.0.0.1:8080"`
+	DatabaseURL    string `env:"DATABASE_URL"`     // the owner role; empty: the private cluster under DataDir
+	AppDatabaseURL string `env:"APP_DATABASE_URL"` // the app role; empty: DatabaseURL with AppRole/AppPassword
+	AppRole        string `env:"FENGQIAO_APP_ROLE" envDefault:"fengqiao_app"`
+	AppPassword    string `env:"FENGQIAO_APP_PASSWORD"`
+	DataDir        string `env:"FENGQIAO_DATA_DIR" envDefault:".data"`
+	LogLevel       string `env:"FENGQIAO_LOG_LEVEL" envDefault:"info"`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fengqiao:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	if args[0] == "openapi" {
+		out, err := api.OpenAPI().YAML()
+		if err != nil {
+			return fmt.Errorf("render OpenAPI: %w", err)
+		}
+		_, err = stdout.Write(out)
+		return err
+	}
+	cfg, err := env.ParseAs[Config]()
+	if err != nil {
+		return fmt.Errorf("read configuration: %w", err)
+	}
+	m := NewMain(cfg, stdout)
+	defer m.Close()
+	switch args[0] {
+	case "dev":
+		return m.dev(ctx)
+	case "serve":
+		if err := m.Open(ctx, false); err != nil {
+			return err
+		}
+		return m.serveUntilDone(ctx)
+	case "migrate":
+		return m.Open(ctx, true)
+	case "seed":
+		if len(args) < 2 || args[1] != "demo" {
+			return errors.New("usage: fengqiao seed demo")
+		}
+		if err := m.Open(ctx, false); err != nil {
+			return err
+		}
+		_, err := demo.Seed(ctx, m.Tenants, stdout)
+		return err
+	case "apikey":
+		return m.apikey(ctx, args[1:])
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
+}
+
+// Main owns the process's resources: the private cluster (if any), the
+// pools and the HTTP server. End-to-end tests drive it the same way.
+type Main struct {
+	Config  Config
+	Log     *slog.Logger
+	Out     io.Writer
+	Tenants *tenants.Service
+	Keys    *apikeys.Store
+
+	cluster  *pgcluster.Cluster
+	pool     *pgxpool.Pool
+	server   *http.Server
+	listener net.Listener
+	served   chan error
+}
+
+// NewMain prepares a Main; nothing is started until Open.
+func NewMain(cfg Config, out io.Writer) *Main {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	return &Main{Config: cfg, Out: out, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))}
+}
+
+// Open finds or starts the database, migrates it when asked, and connects
+// as the app role.
+func (m *Main) Open(ctx context.Context, migrate bool) error {
+	ownerURL, appURL, err := m.databaseURLs(ctx)
+	if err != nil {
+		return err
+	}
+	if migrate {
+		if err := migrations.Migrate(ctx, ownerURL, migrations.Options{AppRole: m.Config.AppRole, AppPassword: m.Config.AppPassword, Log: m.Out}); err != nil {
+			return err
+		}
+	}
+	m.pool, err = pgxpool.New(ctx, appURL)
+	if err != nil {
+		return fmt.Errorf("connect as %s: %w", m.Config.AppRole, err)
+	}
+	if err := m.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("connect as %s (run `fengqiao migrate` first?): %w", m.Config.AppRole, err)
+	}
+	m.Tenants = tenants.NewService(tenants.NewDB(m.pool))
+	m.Keys = apikeys.NewStore(m.pool)
+	return nil
+}
+
+// databaseURLs returns the owner's and the app role's URLs, starting the
+// private cluster when no DATABASE_URL is set.
+func (m *Main) databaseURLs(ctx context.Context) (owner, app string, err error) {
+	if m.Config.DatabaseURL != "" {
+		app = m.Config.AppDatabaseURL
+		if app == "" {
+			u, err := url.Parse(m.Config.DatabaseURL)
+			if err != nil {
+				return "", "", fmt.Errorf("parse DATABASE_URL: %w", err)
+			}
+			u.User = url.UserPassword(m.Config.AppRole, m.Config.AppPassword)
+			if m.Config.AppPassword == "" {
+				u.User = url.User(m.Config.AppRole)
+			}
+			app = u.String()
+		}
+		return m.Config.DatabaseURL, app, nil
+	}
+	dir, err := filepath.Abs(filepath.Join(m.Config.DataDir, "pg"))
+	if err != nil {
+		return "", "", err
+	}
+	m.cluster, err = pgcluster.Start(ctx, pgcluster.Options{Dir: dir, Log: m.Out})
+	if err != nil {
+		if errors.Is(err, pgcluster.ErrBinariesMissing) {
+			return "", "", fmt.Errorf("%w\n(or set DATABASE_URL to use another PostgreSQL 15 server)", err)
+		}
+		return "", "", err
+	}
+	const database = "fengqiao"
+	roles := migrations.Roles{Owner: "fengqiao", App: m.Config.AppRole, AppPassword: m.Config.AppPassword}
+	if err := migrations.Bootstrap(ctx, m.cluster.ConnString(m.cluster.Superuser(), "postgres"), database, roles); err != nil {
+		return "", "", err
+	}
+	return m.cluster.ConnString(roles.Owner, database), m.cluster.ConnString(roles.App, database), nil
+}
+
+// Listen binds the server's address and starts serving in the background.
+func (m *Main) Listen() error {
+	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Log: m.Log}
+	var err error
+	m.listener, err = net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(m.listener) }()
+	return nil
+}
+
+// URL is where the server listens.
+func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+func (m *Main) serveUntilDone(ctx context.Context) error {
+	if err := m.Listen(); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Out, "fengqiao: serving on %s\n", m.URL())
+	return m.wait(ctx)
+}
+
+func (m *Main) wait(ctx context.Context) error {
+	select {
+	case err := <-m.served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+		fmt.Fprintln(m.Out, "fengqiao: shutting down")
+		return nil
+	}
+}
+
+// Close stops the server, the pools and the private cluster, in that order.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, m.server.Shutdown(ctx))
+		cancel()
+		m.server = nil
+	}
+	if m.pool != nil {
+		m.pool.Close()
+		m.pool = nil
+	}
+	if m.cluster != nil {
+		errs = append(errs, m.cluster.Stop(context.Background()))
+		m.cluster = nil
+	}
+	return errors.Join(errs...)
+}
+
+// dev is what `make run` runs: everything on one machine, with the demo
+// county and a ready sign-in link.
+func (m *Main) dev(ctx context.Context) error {
+	if err := m.Open(ctx, true); err != nil {
+		return err
+	}
+	county, err := demo.Seed(ctx, m.Tenants, m.Out)
+	if err != nil {
+		return err
+	}
+	key, err := m.demoKey(ctx, county)
+	if err != nil {
+		return err
+	}
+	if err := m.Listen(); err != nil {
+		return err
+	}
+	streets, err := m.Tenants.ListTenants(ctx, county.ID)
+	if err != nil {
+		return err
+	}
+	u := m.URL()
+	fmt.Fprintf(m.Out, "\nFengqiao 枫桥 is running at %s\n\n", u)
+	fmt.Fprintf(m.Out, "Demo county: %s (%s)\n", county.Name, county.Code)
+	for _, t := range streets {
+		c := t.NodeCounts
+		fmt.Fprintf(m.Out, "  %s %s: %d communities, %d zones, %d grids, %d buildings\n", t.Code, t.Name,
+			c[tenants.KindCommunity], c[tenants.KindZone], c[tenants.KindGrid], c[tenants.KindBuilding])
+	}
+	fmt.Fprintf(m.Out, "\nOpen the web app with the demo county's API key:\n  %s/#key=%s\n", u, key)
+	fmt.Fprintf(m.Out, "API key (county-wide, kept in %s):\n  %s\n", m.demoKeyPath(), key)
+	fmt.Fprintf(m.Out, "Another key: bin/fengqiao apikey create -county %s [-tenant CODE] -name NAME\n", county.Code)
+	fmt.Fprintf(m.Out, "API docs: %s/docs/   Stop: Ctrl-C\n\n", u)
+	return m.wait(ctx)
+}
+
+func (m *Main) demoKeyPath() string { return filepath.Join(m.Config.DataDir, "demo-api-key") }
+
+// demoKey reuses the key written by an earlier run, or issues a new one.
+// Keys are stored hashed, so the plain text lives only in this file.
+func (m *Main) demoKey(ctx context.Context, county tenants.County) (string, error) {
+	path := m.demoKeyPath()
+	if b, err := os.ReadFile(path); err == nil {
+		key := strings.TrimSpace(string(b))
+		if k, err := m.Keys.Verify(ctx, key); err == nil && k.CountyID == county.ID && k.TenantID == 0 {
+			return key, nil
+		}
+	}
+	_, key, err := m.Keys.Create(ctx, "demo (make run)", county.ID, 0)
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("save demo key: %w", err)
+	}
+	return key, nil
+}
+
+func (m *Main) apikey(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: fengqiao apikey create -county CODE [-tenant CODE] -name NAME")
+	}
+	fs := flag.NewFlagSet("apikey create", flag.ContinueOnError)
+	countyCode := fs.String("county", "", "county code (6 digits)")
+	tenantCode := fs.String("tenant", "", "street code (9 digits); omit for a county-wide key")
+	name := fs.String("name", "", "who uses the key")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *countyCode == "" || *name == "" {
+		return errors.New("usage: fengqiao apikey create -county CODE [-tenant CODE] -name NAME")
+	}
+	if err := m.Open(ctx, false); err != nil {
+		return err
+	}
+	county, err := m.Tenants.CountyByCode(ctx, *countyCode)
+	if err != nil {
+		return err
+	}
+	var tenantID int64
+	if *tenantCode != "" {
+		t, err := m.Tenants.TenantByCode(ctx, tenants.Scope{CountyID: county.ID}, *tenantCode)
+		if err != nil {
+			return err
+		}
+		tenantID = t.ID
+	}
+	k, key, err := m.Keys.Create(ctx, *name, county.ID, tenantID)
+	if err != nil {
+		return err
+	}
+	scope := "county " + county.Code
+	if tenantID != 0 {
+		scope = "street " + *tenantCode
+	}
+	fmt.Fprintf(m.Out, "API key %d %q for %s (shown once; store it now):\n%s\n", k.ID, *name, scope, key)
+	return nil
+}

@@ -1,0 +1,88 @@
+// Package tenants owns counties, tenants (streets and towns), the org
+// hierarchy below a street, each tenant's departments and case categories,
+// and the tenant-scoped database access every domain package goes through.
+package tenants
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/fengqiao/fengqiao"
+)
+
+// Scope is what a transaction may see. TenantID selects one tenant's rows
+// for reading and writing; CountyID adds read-only access to every tenant of
+// that county (county staff). Zero means unset.
+type Scope struct {
+	CountyID int64
+	TenantID int64
+}
+
+// DB is the application's pool. It connects as the app role, which is
+// subject to row-level security, so every query must run inside Tx.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// NewDB wraps a pool connected as the app role.
+func NewDB(pool *pgxpool.Pool) *DB { return &DB{pool: pool} }
+
+// Pool exposes the pool for code that needs no tenant scope (API key lookup,
+// River's client).
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Tx runs fn in a transaction whose settings carry scope. The settings are
+// transaction-local (set_config's is_local), so nothing survives on the
+// pooled connection afterwards. BEGIN and the settings go in one round trip.
+func (db *DB) Tx(ctx context.Context, scope Scope, fn func(pgx.Tx) error) (err error) {
+	var batch pgx.Batch
+	batch.BeginTx(pgx.TxOptions{})
+	batch.Queue(`SELECT set_config('app.tenant_id', $1, true), set_config('app.county_id', $2, true)`,
+		idSetting(scope.TenantID), idSetting(scope.CountyID))
+	results := db.pool.SendBatch(ctx, &batch)
+	tx := results.Tx()
+	if err := results.Close(); err != nil {
+		return fmt.Errorf("begin scoped transaction: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", mapPgError(err))
+	}
+	return nil
+}
+
+func idSetting(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+// mapPgError turns constraint violations that reach the caller into domain
+// errors; everything else stays as it is (an internal error).
+func mapPgError(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	switch pgErr.Code {
+	case "23505": // unique_violation
+		return &fengqiao.Error{Code: fengqiao.ECONFLICT, Message: "already exists: " + pgErr.ConstraintName}
+	case "42501": // insufficient_privilege, including an RLS WITH CHECK failure
+		return &fengqiao.Error{Code: fengqiao.EFORBIDDEN, Message: "not allowed: the row is outside the caller's tenant or the role lacks the privilege"}
+	}
+	return err
+}
