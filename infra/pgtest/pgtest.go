@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -70,15 +69,11 @@ func run(m *testing.M) (int, error) {
 		superuserURL = func(database string) string { return cluster.ConnString(cluster.Superuser(), database) }
 	}
 	template = fmt.Sprintf("fq_template_%d", os.Getpid())
-	start := time.Now()
 	if err := migrations.Bootstrap(ctx, superuserURL("postgres"), template, Roles); err != nil {
 		return 0, err
 	}
 	if err := migrations.Migrate(ctx, roleURL(Roles.Owner, template), migrations.Options{AppRole: Roles.App}); err != nil {
 		return 0, err
-	}
-	if testing.Verbose() {
-		fmt.Printf("pgtest: template %s migrated in %s\n", template, time.Since(start).Round(time.Millisecond))
 	}
 	code := m.Run()
 	dropDatabase(ctx, template)
