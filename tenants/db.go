@@ -47,14 +47,16 @@ func (db *DB) Tx(ctx context.Context, scope Scope, fn func(pgx.Tx) error) (err e
 		idSetting(scope.TenantID), idSetting(scope.CountyID))
 	results := db.pool.SendBatch(ctx, &batch)
 	tx := results.Tx()
-	if err := results.Close(); err != nil {
-		return fmt.Errorf("begin scoped transaction: %w", err)
-	}
+	// Deferred before Close: when the batch fails, Rollback is what hands
+	// the pooled connection back.
 	defer func() {
 		if err != nil {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		}
 	}()
+	if err := results.Close(); err != nil {
+		return fmt.Errorf("begin scoped transaction: %w", err)
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}

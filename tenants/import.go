@@ -305,10 +305,8 @@ func validateImport(rows []ImportRow, existing map[string]Node) ([]importNode, [
 				fault(r.Line, "code", fmt.Sprintf("a %s code has %d digits", kind, want), r.Code)
 			}
 		}
-		if r.Name == "" {
-			fault(r.Line, "name", "name is required", r.Name)
-		} else if utf8.RuneCountInString(r.Name) > 100 {
-			fault(r.Line, "name", "name is longer than 100 characters", r.Name)
+		if msg := checkName(r.Name); msg != "" {
+			fault(r.Line, "name", msg, r.Name)
 		}
 		if first, dup := inFile[r.Code]; dup && r.Code != "" {
 			fault(r.Line, "code", fmt.Sprintf("code also appears on line %d", rows[first].Line), r.Code)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -299,8 +300,11 @@ func (s *Service) Search(ctx context.Context, scope Scope, q string, limit int) 
 	if q == "" {
 		return nil, fengqiao.Invalid("query.q", "search text is required", q)
 	}
-	if limit <= 0 || limit > 200 {
+	switch {
+	case limit <= 0:
 		limit = 50
+	case limit > 200:
+		limit = 200
 	}
 	pattern := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
 	var hits []NodeHit
@@ -366,8 +370,8 @@ func (s *Service) CreateNode(ctx context.Context, scope Scope, in NewNode) (Node
 		} else if msg := checkCode(in.Kind, in.Code, parent.Code); msg != "" {
 			add("body.code", msg, in.Code)
 		}
-		if in.Name == "" {
-			add("body.name", "name is required", in.Name)
+		if msg := checkName(in.Name); msg != "" {
+			add("body.name", msg, in.Name)
 		}
 		if len(problems) > 0 {
 			return &fengqiao.Error{Code: fengqiao.EINVALID, Message: "invalid node", Fields: problems}
@@ -421,6 +425,19 @@ func checkCode(kind Kind, code, parentCode string) string {
 	return ""
 }
 
+// checkName returns why name is not a valid node name, or "".
+func checkName(name string) string {
+	switch {
+	case name == "":
+		return "name is required"
+	case utf8.RuneCountInString(name) > maxNameLength:
+		return fmt.Sprintf("name is longer than %d characters", maxNameLength)
+	}
+	return ""
+}
+
+const maxNameLength = 100
+
 func allocateNodeIDs(ctx context.Context, tx pgx.Tx, n int) ([]int64, error) {
 	rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('org_nodes', 'id')) FROM generate_series(1, $1)`, n)
 	if err != nil {
@@ -432,8 +449,8 @@ func allocateNodeIDs(ctx context.Context, tx pgx.Tx, n int) ([]int64, error) {
 // RenameNode changes a node's name.
 func (s *Service) RenameNode(ctx context.Context, scope Scope, id int64, name string) (Node, error) {
 	name = strings.TrimSpace(name)
-	if name == "" {
-		return Node{}, fengqiao.Invalid("body.name", "name is required", name)
+	if msg := checkName(name); msg != "" {
+		return Node{}, fengqiao.Invalid("body.name", msg, name)
 	}
 	var n Node
 	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) (err error) {
