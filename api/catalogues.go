@@ -82,15 +82,11 @@ type updateCategoryInput struct {
 
 func (s *Server) registerCatalogues(api huma.API) {
 	tags := []string{"Departments and categories"}
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "list-departments", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/departments", Tags: tags,
 		Summary: "List a street's departments",
-	}, accessTenant, func(ctx context.Context, in *TenantPath) (*departmentList, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		list, err := s.Tenants.Departments(ctx, scope)
+	}, accessTenant, func(ctx context.Context, st street, in *TenantPath) (*departmentList, error) {
+		list, err := s.Tenants.Departments(ctx, st.Scope)
 		if err != nil {
 			return nil, err
 		}
@@ -101,43 +97,31 @@ func (s *Server) registerCatalogues(api huma.API) {
 		}
 		return out, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "create-department", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/departments", Tags: tags,
 		Summary: "Add a department", DefaultStatus: http.StatusCreated,
-	}, accessTenant, func(ctx context.Context, in *createDepartmentInput) (*departmentOutput, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		d, err := s.Tenants.CreateDepartment(ctx, scope, in.Body.Name, in.Body.Kind)
+	}, accessTenant, func(ctx context.Context, st street, in *createDepartmentInput) (*departmentOutput, error) {
+		d, err := s.Tenants.CreateDepartment(ctx, st.Scope, in.Body.Name, in.Body.Kind)
 		if err != nil {
 			return nil, err
 		}
 		return &departmentOutput{Body: departmentBody(d)}, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "update-department", Method: http.MethodPatch, Path: "/api/v1/tenants/{tenantCode}/departments/{id}", Tags: tags,
 		Summary: "Rename, reorder, archive or restore a department",
-	}, accessTenant, func(ctx context.Context, in *updateDepartmentInput) (*departmentOutput, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		d, err := s.Tenants.UpdateDepartment(ctx, scope, in.ID, tenants.DepartmentChange{Name: in.Body.Name, Sort: in.Body.Sort, Archived: in.Body.Archived})
+	}, accessTenant, func(ctx context.Context, st street, in *updateDepartmentInput) (*departmentOutput, error) {
+		d, err := s.Tenants.UpdateDepartment(ctx, st.Scope, in.ID, tenants.DepartmentChange{Name: in.Body.Name, Sort: in.Body.Sort, Archived: in.Body.Archived})
 		if err != nil {
 			return nil, err
 		}
 		return &departmentOutput{Body: departmentBody(d)}, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "list-categories", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/categories", Tags: tags,
 		Summary: "List a street's case categories",
-	}, accessTenant, func(ctx context.Context, in *TenantPath) (*categoryList, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		list, err := s.Tenants.Categories(ctx, scope)
+	}, accessTenant, func(ctx context.Context, st street, in *TenantPath) (*categoryList, error) {
+		list, err := s.Tenants.Categories(ctx, st.Scope)
 		if err != nil {
 			return nil, err
 		}
@@ -148,29 +132,21 @@ func (s *Server) registerCatalogues(api huma.API) {
 		}
 		return out, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "create-category", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/categories", Tags: tags,
 		Summary: "Add a case category", DefaultStatus: http.StatusCreated,
-	}, accessTenant, func(ctx context.Context, in *createCategoryInput) (*categoryOutput, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		c, err := s.Tenants.CreateCategory(ctx, scope, tenants.Category{Code: in.Body.Code, Name: in.Body.Name, Group: in.Body.Group, ResidentFacing: in.Body.ResidentFacing})
+	}, accessTenant, func(ctx context.Context, st street, in *createCategoryInput) (*categoryOutput, error) {
+		c, err := s.Tenants.CreateCategory(ctx, st.Scope, tenants.Category{Code: in.Body.Code, Name: in.Body.Name, Group: in.Body.Group, ResidentFacing: in.Body.ResidentFacing})
 		if err != nil {
 			return nil, err
 		}
 		return &categoryOutput{Body: categoryBody(c)}, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "update-category", Method: http.MethodPatch, Path: "/api/v1/tenants/{tenantCode}/categories/{id}", Tags: tags,
 		Summary: "Edit, archive or restore a case category",
-	}, accessTenant, func(ctx context.Context, in *updateCategoryInput) (*categoryOutput, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		c, err := s.Tenants.UpdateCategory(ctx, scope, in.ID, tenants.CategoryChange{Name: in.Body.Name, Sort: in.Body.Sort, ResidentFacing: in.Body.ResidentFacing, Archived: in.Body.Archived})
+	}, accessTenant, func(ctx context.Context, st street, in *updateCategoryInput) (*categoryOutput, error) {
+		c, err := s.Tenants.UpdateCategory(ctx, st.Scope, in.ID, tenants.CategoryChange{Name: in.Body.Name, Sort: in.Body.Sort, ResidentFacing: in.Body.ResidentFacing, Archived: in.Body.Archived})
 		if err != nil {
 			return nil, err
 		}

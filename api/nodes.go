@@ -128,22 +128,20 @@ type importOutput struct {
 
 func (s *Server) registerNodes(api huma.API) {
 	tags := []string{"Hierarchy"}
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "list-nodes", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/nodes", Tags: tags,
 		Summary: "List a level of the tree", Description: "Without parent_id: the street root. With parent_id: that node's live children, by code. The tree loads lazily, one level at a time.",
-	}, accessTenant, func(ctx context.Context, in *listNodesInput) (*nodeList, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
+	}, accessTenant, func(ctx context.Context, st street, in *listNodesInput) (*nodeList, error) {
 		var nodes []tenants.Node
+		var err error
 		if in.ParentID == 0 {
-			root, err := s.Tenants.Root(ctx, scope)
-			if err != nil {
-				return nil, err
-			}
+			var root tenants.Node
+			root, err = s.Tenants.Root(ctx, st.Scope)
 			nodes = []tenants.Node{root}
-		} else if nodes, err = s.Tenants.Children(ctx, scope, in.ParentID); err != nil {
+		} else {
+			nodes, err = s.Tenants.Children(ctx, st.Scope, in.ParentID)
+		}
+		if err != nil {
 			return nil, err
 		}
 		out := &nodeList{}
@@ -153,15 +151,11 @@ func (s *Server) registerNodes(api huma.API) {
 		}
 		return out, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "search-nodes", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/nodes/search", Tags: tags,
 		Summary: "Search the tree by name or code", Description: "Live nodes whose name contains q or whose code starts with q; code matches first.",
-	}, accessTenant, func(ctx context.Context, in *searchNodesInput) (*nodeHitList, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		hits, err := s.Tenants.Search(ctx, scope, in.Q, in.Limit)
+	}, accessTenant, func(ctx context.Context, st street, in *searchNodesInput) (*nodeHitList, error) {
+		hits, err := s.Tenants.Search(ctx, st.Scope, in.Q, in.Limit)
 		if err != nil {
 			return nil, err
 		}
@@ -172,87 +166,63 @@ func (s *Server) registerNodes(api huma.API) {
 		}
 		return out, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "get-node", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/nodes/{id}", Tags: tags,
 		Summary: "Get a node with its path and subtree counts",
-	}, accessTenant, func(ctx context.Context, in *NodePath) (*nodeDetailOutput, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		d, err := s.Tenants.NodeDetail(ctx, scope, in.ID)
+	}, accessTenant, func(ctx context.Context, st street, in *NodePath) (*nodeDetailOutput, error) {
+		d, err := s.Tenants.NodeDetail(ctx, st.Scope, in.ID)
 		if err != nil {
 			return nil, err
 		}
 		return &nodeDetailOutput{Body: NodeDetail{Node: nodeBody(d.Node), Path: pathBody(d.Path), DescendantCounts: levelCounts(d.DescendantCounts)}}, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "create-node", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/nodes", Tags: tags,
 		Summary: "Add a node", DefaultStatus: http.StatusCreated,
 		Description: "The kind must be the level right below the parent's, and the code must extend the parent's code.",
-	}, accessTenant, func(ctx context.Context, in *createNodeInput) (*nodeOutput, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		n, err := s.Tenants.CreateNode(ctx, scope, tenants.NewNode{ParentID: in.Body.ParentID, Kind: tenants.Kind(in.Body.Kind), Code: in.Body.Code, Name: in.Body.Name})
+	}, accessTenant, func(ctx context.Context, st street, in *createNodeInput) (*nodeOutput, error) {
+		n, err := s.Tenants.CreateNode(ctx, st.Scope, tenants.NewNode{ParentID: in.Body.ParentID, Kind: tenants.Kind(in.Body.Kind), Code: in.Body.Code, Name: in.Body.Name})
 		if err != nil {
 			return nil, err
 		}
 		return &nodeOutput{Body: nodeBody(n)}, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "rename-node", Method: http.MethodPatch, Path: "/api/v1/tenants/{tenantCode}/nodes/{id}", Tags: tags,
 		Summary: "Rename a node",
-	}, accessTenant, func(ctx context.Context, in *renameNodeInput) (*nodeOutput, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		n, err := s.Tenants.RenameNode(ctx, scope, in.ID, in.Body.Name)
+	}, accessTenant, func(ctx context.Context, st street, in *renameNodeInput) (*nodeOutput, error) {
+		n, err := s.Tenants.RenameNode(ctx, st.Scope, in.ID, in.Body.Name)
 		if err != nil {
 			return nil, err
 		}
 		return &nodeOutput{Body: nodeBody(n)}, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "move-node", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/nodes/{id}/move", Tags: tags,
 		Summary: "Move a node under another parent", Description: "Its whole subtree follows. Codes are identifiers and do not change.",
-	}, accessTenant, func(ctx context.Context, in *moveNodeInput) (*nodeOutput, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		n, err := s.Tenants.MoveNode(ctx, scope, in.ID, in.Body.ParentID)
+	}, accessTenant, func(ctx context.Context, st street, in *moveNodeInput) (*nodeOutput, error) {
+		n, err := s.Tenants.MoveNode(ctx, st.Scope, in.ID, in.Body.ParentID)
 		if err != nil {
 			return nil, err
 		}
 		return &nodeOutput{Body: nodeBody(n)}, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "archive-node", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/nodes/{id}/archive", Tags: tags,
 		Summary: "Archive a node and its subtree", Description: "Archived nodes leave the tree but keep their rows and codes for history.",
-	}, accessTenant, func(ctx context.Context, in *NodePath) (*nodeOutput, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		n, err := s.Tenants.ArchiveNode(ctx, scope, in.ID)
+	}, accessTenant, func(ctx context.Context, st street, in *NodePath) (*nodeOutput, error) {
+		n, err := s.Tenants.ArchiveNode(ctx, st.Scope, in.ID)
 		if err != nil {
 			return nil, err
 		}
 		return &nodeOutput{Body: nodeBody(n)}, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "import-hierarchy", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/hierarchy/import", Tags: tags,
 		Summary: "Import the hierarchy from CSV or XLSX", MaxBodyBytes: tenants.MaxImportBytes + 1<<20,
 		Description: "Columns level (community/zone/grid/building or 社区/片区/网格/楼栋), code, name, parent_code; rows in any order. " +
 			"All or nothing: any bad row fails the import with a 422 listing every problem as `file[line].column`.",
-	}, accessTenant, func(ctx context.Context, in *importInput) (*importOutput, error) {
-		_, scope, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
+	}, accessTenant, func(ctx context.Context, st street, in *importInput) (*importOutput, error) {
 		form := in.RawBody.Data()
 		if form == nil || !form.File.IsSet {
 			return nil, fengqiao.Invalid("file", "attach the file as the multipart field file", nil)
@@ -262,7 +232,7 @@ func (s *Server) registerNodes(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		res, err := s.Tenants.Import(ctx, scope, rows)
+		res, err := s.Tenants.Import(ctx, st.Scope, rows)
 		if err != nil {
 			return nil, err
 		}

@@ -81,6 +81,28 @@ func op[I, O any](s *Server, api huma.API, o huma.Operation, access string, hand
 	})
 }
 
+// tenantOp registers an operation on the street named in its path: the
+// street is resolved for the caller (scope checked in code and by RLS)
+// before the handler runs. I must embed TenantPath.
+func tenantOp[I, O any](s *Server, api huma.API, o huma.Operation, access string, handler func(context.Context, street, *I) (*O, error)) {
+	if _, ok := any(new(I)).(interface{ tenantCode() string }); !ok {
+		panic(o.OperationID + ": input must embed TenantPath")
+	}
+	op(s, api, o, access, func(ctx context.Context, in *I) (*O, error) {
+		t, scope, err := s.tenantFor(ctx, any(in).(interface{ tenantCode() string }).tenantCode())
+		if err != nil {
+			return nil, err
+		}
+		return handler(ctx, street{Tenant: t, Scope: scope}, in)
+	})
+}
+
+// street is the tenant an operation acts on and the scope to act in.
+type street struct {
+	tenants.Tenant
+	Scope tenants.Scope
+}
+
 // webApp serves the built frontend, falling back to index.html for the
 // client-side routes.
 func webApp() http.Handler {

@@ -97,6 +97,8 @@ type TenantPath struct {
 	TenantCode string `path:"tenantCode" pattern:"^[0-9]{9}$" example:"371326001" doc:"street code"`
 }
 
+func (p TenantPath) tenantCode() string { return p.TenantCode }
+
 type createTenantInput struct {
 	CountyPath
 	Body struct {
@@ -171,25 +173,17 @@ func (s *Server) registerTenants(api huma.API) {
 		}
 		return &tenantOutput{Body: tenantBody(t)}, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "get-tenant", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}", Tags: tags,
 		Summary: "Get a street",
-	}, accessTenant, func(ctx context.Context, in *TenantPath) (*tenantOutput, error) {
-		t, _, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		return &tenantOutput{Body: tenantBody(t)}, nil
+	}, accessTenant, func(ctx context.Context, st street, in *TenantPath) (*tenantOutput, error) {
+		return &tenantOutput{Body: tenantBody(st.Tenant)}, nil
 	})
-	op(s, api, huma.Operation{
+	tenantOp(s, api, huma.Operation{
 		OperationID: "update-tenant", Method: http.MethodPatch, Path: "/api/v1/tenants/{tenantCode}", Tags: tags,
 		Summary: "Rename or suspend a street", Description: "County credentials only.",
-	}, accessCounty, func(ctx context.Context, in *updateTenantInput) (*tenantOutput, error) {
-		t, _, err := s.tenantFor(ctx, in.TenantCode)
-		if err != nil {
-			return nil, err
-		}
-		t, err = s.Tenants.UpdateTenant(ctx, t, in.Body.Name, in.Body.Status)
+	}, accessCounty, func(ctx context.Context, st street, in *updateTenantInput) (*tenantOutput, error) {
+		t, err := s.Tenants.UpdateTenant(ctx, st.Tenant, in.Body.Name, in.Body.Status)
 		if err != nil {
 			return nil, err
 		}
