@@ -309,6 +309,8 @@ func TestWebAppRoutes(t *testing.T) {
 	require.Contains(t, res.raw, "<html")
 	res = b.do(t, http.MethodGet, "/api/v1/nothing-here", b.countyKey, nil)
 	require.Equal(t, http.StatusNotFound, res.status)
+	require.Equal(t, "application/problem+json", res.header.Get("Content-Type"))
+	require.Contains(t, res.body["detail"], "/api/v1/nothing-here")
 	res = b.do(t, http.MethodGet, "/openapi.yaml", "", nil)
 	require.Equal(t, http.StatusOK, res.status)
 	require.Contains(t, res.raw, "import-hierarchy")

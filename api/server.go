@@ -5,6 +5,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -114,7 +115,9 @@ func webApp() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := strings.TrimPrefix(r.URL.Path, "/")
 		if strings.HasPrefix(path, "api/") {
-			http.NotFound(w, r)
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusNotFound)
+			_ = json.NewEncoder(w).Encode(huma.ErrorModel{Status: http.StatusNotFound, Title: "Not Found", Detail: "no operation at " + r.Method + " " + r.URL.Path})
 			return
 		}
 		if path != "" {
