@@ -73,7 +73,7 @@ type meOutput struct {
 		Credential string  `json:"credential" enum:"api_key" doc:"how the caller authenticated"`
 		KeyName    string  `json:"key_name,omitempty" example:"demo"`
 		County     County  `json:"county"`
-		Tenant     *Tenant `json:"tenant" doc:"the street the credential is limited to; null for a county-wide credential"`
+		Tenant     *Tenant `json:"tenant,omitempty" doc:"the street the credential is limited to; absent for a county-wide credential"`
 	}
 }
 

@@ -77,6 +77,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		_, err = stdout.Write(out)
 		return err
 	}
+	if args[0] != "seed" && args[0] != "apikey" && len(args) > 1 {
+		fmt.Fprint(stdout, usage)
+		return fmt.Errorf("%s takes no arguments; configuration comes from the environment", args[0])
+	}
 	cfg, err := env.ParseAs[Config]()
 	if err != nil {
 		return fmt.Errorf("read configuration: %w", err)

@@ -1,0 +1,7 @@
+// Package frontend embeds the built web app.
+package frontend
+
+import "embed"
+
+//go:embed all:dist
+var Dist embed.FS

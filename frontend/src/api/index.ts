@@ -1,0 +1,79 @@
+// One function per API operation, so views never build URLs themselves.
+import { request } from './client'
+import type { components } from './schema'
+import type {
+  Category,
+  CreateCategoryBody,
+  CreateDepartmentBody,
+  CreateNodeBody,
+  CreateTenantBody,
+  Department,
+  ImportResult,
+  ItemList,
+  Me,
+  Node,
+  NodeDetail,
+  NodeHit,
+  NodeRef,
+  Tenant,
+  UpdateCategoryBody,
+  UpdateDepartmentBody,
+  UpdateTenantBody,
+} from './types'
+
+type WireNodeHit = components['schemas']['NodeHit']
+type WireNodeDetail = components['schemas']['NodeDetail']
+
+const seg = encodeURIComponent
+
+// The server may encode an empty list, and the root's empty path, as null.
+const items = <T>(list: ItemList<T>): T[] => list.items ?? []
+const withPath = <T extends { path: NodeRef[] | null }>(n: T): T & { path: NodeRef[] } => ({ ...n, path: n.path ?? [] })
+
+export const api = {
+  me: (key?: string) => request<Me>('GET', '/me', { key, ignoreUnauthorized: key !== undefined }),
+
+  listTenants: (county: string) =>
+    request<ItemList<Tenant>>('GET', `/counties/${seg(county)}/tenants`).then(items),
+  createTenant: (county: string, body: CreateTenantBody) =>
+    request<Tenant>('POST', `/counties/${seg(county)}/tenants`, { json: body }),
+  getTenant: (tenant: string) => request<Tenant>('GET', `/tenants/${seg(tenant)}`),
+  updateTenant: (tenant: string, body: UpdateTenantBody) =>
+    request<Tenant>('PATCH', `/tenants/${seg(tenant)}`, { json: body }),
+
+  rootNodes: (tenant: string) => request<ItemList<Node>>('GET', `/tenants/${seg(tenant)}/nodes`).then(items),
+  childNodes: (tenant: string, parentId: number) =>
+    request<ItemList<Node>>('GET', `/tenants/${seg(tenant)}/nodes`, { query: { parent_id: parentId } }).then(items),
+  searchNodes: (tenant: string, q: string, limit = 50) =>
+    request<ItemList<WireNodeHit>>('GET', `/tenants/${seg(tenant)}/nodes/search`, { query: { q, limit } })
+      .then(items)
+      .then((hits): NodeHit[] => hits.map(withPath)),
+  getNode: (tenant: string, id: number) =>
+    request<WireNodeDetail>('GET', `/tenants/${seg(tenant)}/nodes/${id}`).then((d): NodeDetail => withPath(d)),
+  createNode: (tenant: string, body: CreateNodeBody) =>
+    request<Node>('POST', `/tenants/${seg(tenant)}/nodes`, { json: body }),
+  renameNode: (tenant: string, id: number, name: string) =>
+    request<Node>('PATCH', `/tenants/${seg(tenant)}/nodes/${id}`, { json: { name } }),
+  moveNode: (tenant: string, id: number, parentId: number) =>
+    request<Node>('POST', `/tenants/${seg(tenant)}/nodes/${id}/move`, { json: { parent_id: parentId } }),
+  archiveNode: (tenant: string, id: number) => request<Node>('POST', `/tenants/${seg(tenant)}/nodes/${id}/archive`),
+  importHierarchy: (tenant: string, file: File) => {
+    const form = new FormData()
+    form.append('file', file, file.name)
+    return request<ImportResult>('POST', `/tenants/${seg(tenant)}/hierarchy/import`, { form })
+  },
+
+  listDepartments: (tenant: string) =>
+    request<ItemList<Department>>('GET', `/tenants/${seg(tenant)}/departments`).then(items),
+  createDepartment: (tenant: string, body: CreateDepartmentBody) =>
+    request<Department>('POST', `/tenants/${seg(tenant)}/departments`, { json: body }),
+  updateDepartment: (tenant: string, id: number, body: UpdateDepartmentBody) =>
+    request<Department>('PATCH', `/tenants/${seg(tenant)}/departments/${id}`, { json: body }),
+
+  listCategories: (tenant: string) =>
+    request<ItemList<Category>>('GET', `/tenants/${seg(tenant)}/categories`).then(items),
+  createCategory: (tenant: string, body: CreateCategoryBody) =>
+    request<Category>('POST', `/tenants/${seg(tenant)}/categories`, { json: body }),
+  updateCategory: (tenant: string, id: number, body: UpdateCategoryBody) =>
+    request<Category>('PATCH', `/tenants/${seg(tenant)}/categories/${id}`, { json: body }),
+}

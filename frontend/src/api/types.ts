@@ -1,0 +1,47 @@
+// Wire types of the Fengqiao API (/api/v1): thin aliases of the schema that
+// `npm run gen:api` generates from api/openapi.yaml.
+import type { components } from './schema'
+
+type Schemas = components['schemas']
+
+export type County = Schemas['County']
+export type Tenant = Schemas['Tenant']
+export type TenantStatus = Tenant['status']
+/** Live nodes per level below a street or node. */
+export type NodeCounts = Schemas['LevelCounts']
+export type Node = Schemas['Node']
+export type NodeKind = Node['kind']
+export type NodeRef = Schemas['NodeRef']
+export type ImportResult = Schemas['ImportOutputBody']
+export type Department = Schemas['Department']
+export type DepartmentKind = Department['kind']
+export type Category = Schemas['Category']
+export type CategoryGroup = Category['group']
+export type ProblemError = Schemas['ErrorDetail']
+
+/**
+ * RFC 9457 problem details. "type" has a default (about:blank), so the generated
+ * type requires it, but a server may leave it out, and so does the client for
+ * failures it builds itself.
+ */
+export type Problem = Omit<Schemas['ErrorModel'], 'type'> & { type?: string }
+
+// tenant is absent for a county-wide key.
+export type Me = Schemas['MeOutputBody']
+
+// The server may send "path": null for the root; the API layer turns that into [].
+export type NodeHit = Omit<Schemas['NodeHit'], 'path'> & { path: NodeRef[] }
+export type NodeDetail = Omit<Schemas['NodeDetail'], 'path'> & { path: NodeRef[] }
+
+/** Every list response; the server may encode an empty list as null. */
+export interface ItemList<T> {
+  items: T[] | null
+}
+
+export type CreateTenantBody = Schemas['CreateTenantInputBody']
+export type UpdateTenantBody = Schemas['UpdateTenantInputBody']
+export type CreateNodeBody = Schemas['CreateNodeInputBody']
+export type CreateDepartmentBody = Schemas['CreateDepartmentInputBody']
+export type UpdateDepartmentBody = Schemas['UpdateDepartmentInputBody']
+export type CreateCategoryBody = Schemas['CreateCategoryInputBody']
+export type UpdateCategoryBody = Schemas['UpdateCategoryInputBody']
