@@ -36,6 +36,16 @@ var isolationFixtures = map[string]rowFixture{
 		return `INSERT INTO departments (tenant_id, name, kind) VALUES ($1, $2, 'other')`,
 			[]any{env.tenant.ID, fmt.Sprintf("隔离部门%d", seq)}
 	},
+	"memberships": func(env fixtureEnv, seq int) (string, []any) {
+		// A membership needs a person: the street adds one of its county.
+		// No RETURNING on staff: the new person is not visible to the street
+		// until the membership exists.
+		return `WITH person AS (SELECT gen_random_uuid() AS id),
+			added AS (INSERT INTO staff (identity_id, county_id, name, email) SELECT id, $3, $4, $5 FROM person)
+			INSERT INTO memberships (tenant_id, identity_id, role, node_id)
+			SELECT $1, id, 'grid_worker', $2 FROM person`,
+			[]any{env.tenant.ID, env.root.ID, env.tenant.CountyID, fmt.Sprintf("网格员%d", seq), fmt.Sprintf("worker%d@example.org", seq)}
+	},
 	"case_categories": func(env fixtureEnv, seq int) (string, []any) {
 		return `INSERT INTO case_categories (tenant_id, code, name, category_group) VALUES ($1, $2, $3, 'domain')`,
 			[]any{env.tenant.ID, fmt.Sprintf("isolation_%d", seq), fmt.Sprintf("隔离类别%d", seq)}
