@@ -1,0 +1,154 @@
+package staff
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/fengqiao/fengqiao"
+	"github.com/fengqiao/fengqiao/tenants"
+)
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// Placed is a membership with the node ids the authorizer needs: the
+// street's root and county, so that a role is placed in the tree.
+type Placed struct {
+	Membership
+	RootNodeID int64
+}
+
+// All loads every membership of every county, for the authorizer. It reads
+// county by county through the county read policy, so it needs no
+// privilege beyond the app role's.
+func (s *Service) All(ctx context.Context) ([]Placed, error) {
+	var counties []int64
+	err := s.db.Tx(ctx, tenants.Scope{}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM counties ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		counties, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list counties: %w", err)
+	}
+	var out []Placed
+	for _, county := range counties {
+		err := s.db.Tx(ctx, tenants.Scope{CountyID: county}, func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT m.id, t.county_id, m.tenant_id, m.identity_id::text, m.role, m.node_id,
+					coalesce(m.department_id, 0), m.created_at, r.id
+				FROM memberships m JOIN tenants t ON t.id = m.tenant_id
+				JOIN org_nodes r ON r.tenant_id = m.tenant_id AND r.kind = 'street'
+				WHERE t.county_id = $1
+				UNION ALL
+				SELECT id, county_id, 0, identity_id::text, role, 0, 0, created_at, 0 FROM county_memberships WHERE county_id = $1`, county)
+			if err != nil {
+				return err
+			}
+			ms, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Placed, error) {
+				var p Placed
+				err := r.Scan(&p.ID, &p.CountyID, &p.TenantID, &p.IdentityID, &p.Role, &p.NodeID, &p.DepartmentID, &p.CreatedAt, &p.RootNodeID)
+				return p, err
+			})
+			out = append(out, ms...)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("load memberships of county %d: %w", county, err)
+		}
+	}
+	return out, nil
+}
+
+// Self is the signed-in person with every role they hold.
+type Self struct {
+	Person
+	Memberships []Membership
+}
+
+// Me loads a person by their identity id, through the self-read policies.
+// A Kratos identity that is not staff gets EFORBIDDEN: signing in is not
+// enough to use Fengqiao.
+func (s *Service) Me(ctx context.Context, identityID string) (Self, error) {
+	var me Self
+	err := s.db.Tx(ctx, tenants.Scope{IdentityID: identityID}, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT identity_id::text, county_id, name, coalesce(email, ''), coalesce(phone, '')
+			FROM staff WHERE identity_id = $1`, identityID).
+			Scan(&me.IdentityID, &me.CountyID, &me.Name, &me.Email, &me.Phone)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, $2::bigint, tenant_id, role, node_id, coalesce(department_id, 0), created_at
+				FROM memberships WHERE identity_id = $1
+			UNION ALL
+			SELECT id, county_id, 0, role, 0, 0, created_at FROM county_memberships WHERE identity_id = $1
+			ORDER BY 3, 4`, identityID, me.CountyID)
+		if err != nil {
+			return err
+		}
+		me.Memberships, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Membership, error) {
+			m := Membership{IdentityID: identityID}
+			err := r.Scan(&m.ID, &m.CountyID, &m.TenantID, &m.Role, &m.NodeID, &m.DepartmentID, &m.CreatedAt)
+			return m, err
+		})
+		return err
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Self{}, fengqiao.Errorf(fengqiao.EFORBIDDEN, "this account is not a member of staff; ask an administrator for an invitation")
+	}
+	if err != nil {
+		return Self{}, fmt.Errorf("load staff %s: %w", identityID, err)
+	}
+	return me, nil
+}
+
+// Listen calls reload whenever memberships change on any server instance,
+// until ctx ends. A lost connection is re-established, and reload runs
+// after every reconnect because notifications may have been missed.
+func (s *Service) Listen(ctx context.Context, log *slog.Logger, reload func(context.Context) error) {
+	for ctx.Err() == nil {
+		err := s.listenOnce(ctx, reload)
+		if ctx.Err() != nil {
+			return
+		}
+		log.WarnContext(ctx, "membership listener lost its connection; reconnecting", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (s *Service) listenOnce(ctx context.Context, reload func(context.Context) error) error {
+	pooled, err := s.db.Pool().Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// LISTEN holds session state, so this connection leaves the pool.
+	conn := pooled.Hijack()
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `LISTEN `+notifyChannel); err != nil {
+		return err
+	}
+	if err := reload(ctx); err != nil {
+		return err
+	}
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			return err
+		}
+		if err := reload(ctx); err != nil {
+			return err
+		}
+	}
+}
