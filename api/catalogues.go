@@ -6,6 +6,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/tenants"
 )
 
@@ -51,8 +52,15 @@ type createDepartmentInput struct {
 	}
 }
 
-type updateDepartmentInput struct {
+// DepartmentPath names a department; the department is the target.
+type DepartmentPath struct {
 	ItemPath
+}
+
+func (in *DepartmentPath) targetDepartment() int64 { return in.ID }
+
+type updateDepartmentInput struct {
+	DepartmentPath
 	Body struct {
 		Name     *string `json:"name,omitempty" minLength:"1" maxLength:"60"`
 		Sort     *int    `json:"sort,omitempty"`
@@ -85,7 +93,7 @@ func (s *Server) registerCatalogues(api huma.API) {
 	tenantOp(s, api, huma.Operation{
 		OperationID: "list-departments", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/departments", Tags: tags,
 		Summary: "List a street's departments",
-	}, accessTenant, func(ctx context.Context, st street, in *TenantPath) (*departmentList, error) {
+	}, need{Resource: "department", Action: "read", anywhere: true}, func(ctx context.Context, st street, in *TenantPath) (*departmentList, error) {
 		list, err := s.Tenants.Departments(ctx, st.Scope)
 		if err != nil {
 			return nil, err
@@ -98,9 +106,24 @@ func (s *Server) registerCatalogues(api huma.API) {
 		return out, nil
 	})
 	tenantOp(s, api, huma.Operation{
+		OperationID: "get-department", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/departments/{id}", Tags: tags,
+		Summary: "Get a department", Description: "Checked at the department: department staff see their own department only.",
+	}, need{Resource: "department", Action: "read"}, func(ctx context.Context, st street, in *DepartmentPath) (*departmentOutput, error) {
+		list, err := s.Tenants.Departments(ctx, st.Scope)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range list {
+			if d.ID == in.ID {
+				return &departmentOutput{Body: departmentBody(d)}, nil
+			}
+		}
+		return nil, fengqiao.Errorf(fengqiao.ENOTFOUND, "department %d not found", in.ID)
+	})
+	tenantOp(s, api, huma.Operation{
 		OperationID: "create-department", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/departments", Tags: tags,
 		Summary: "Add a department", DefaultStatus: http.StatusCreated,
-	}, accessTenant, func(ctx context.Context, st street, in *createDepartmentInput) (*departmentOutput, error) {
+	}, need{Resource: "department", Action: "write"}, func(ctx context.Context, st street, in *createDepartmentInput) (*departmentOutput, error) {
 		d, err := s.Tenants.CreateDepartment(ctx, st.Scope, in.Body.Name, in.Body.Kind)
 		if err != nil {
 			return nil, err
@@ -110,7 +133,7 @@ func (s *Server) registerCatalogues(api huma.API) {
 	tenantOp(s, api, huma.Operation{
 		OperationID: "update-department", Method: http.MethodPatch, Path: "/api/v1/tenants/{tenantCode}/departments/{id}", Tags: tags,
 		Summary: "Rename, reorder, archive or restore a department",
-	}, accessTenant, func(ctx context.Context, st street, in *updateDepartmentInput) (*departmentOutput, error) {
+	}, need{Resource: "department", Action: "write"}, func(ctx context.Context, st street, in *updateDepartmentInput) (*departmentOutput, error) {
 		d, err := s.Tenants.UpdateDepartment(ctx, st.Scope, in.ID, tenants.DepartmentChange{Name: in.Body.Name, Sort: in.Body.Sort, Archived: in.Body.Archived})
 		if err != nil {
 			return nil, err
@@ -120,7 +143,7 @@ func (s *Server) registerCatalogues(api huma.API) {
 	tenantOp(s, api, huma.Operation{
 		OperationID: "list-categories", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/categories", Tags: tags,
 		Summary: "List a street's case categories",
-	}, accessTenant, func(ctx context.Context, st street, in *TenantPath) (*categoryList, error) {
+	}, need{Resource: "category", Action: "read", anywhere: true}, func(ctx context.Context, st street, in *TenantPath) (*categoryList, error) {
 		list, err := s.Tenants.Categories(ctx, st.Scope)
 		if err != nil {
 			return nil, err
@@ -135,7 +158,7 @@ func (s *Server) registerCatalogues(api huma.API) {
 	tenantOp(s, api, huma.Operation{
 		OperationID: "create-category", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/categories", Tags: tags,
 		Summary: "Add a case category", DefaultStatus: http.StatusCreated,
-	}, accessTenant, func(ctx context.Context, st street, in *createCategoryInput) (*categoryOutput, error) {
+	}, need{Resource: "category", Action: "write"}, func(ctx context.Context, st street, in *createCategoryInput) (*categoryOutput, error) {
 		c, err := s.Tenants.CreateCategory(ctx, st.Scope, tenants.Category{Code: in.Body.Code, Name: in.Body.Name, Group: in.Body.Group, ResidentFacing: in.Body.ResidentFacing})
 		if err != nil {
 			return nil, err
@@ -145,7 +168,7 @@ func (s *Server) registerCatalogues(api huma.API) {
 	tenantOp(s, api, huma.Operation{
 		OperationID: "update-category", Method: http.MethodPatch, Path: "/api/v1/tenants/{tenantCode}/categories/{id}", Tags: tags,
 		Summary: "Edit, archive or restore a case category",
-	}, accessTenant, func(ctx context.Context, st street, in *updateCategoryInput) (*categoryOutput, error) {
+	}, need{Resource: "category", Action: "write"}, func(ctx context.Context, st street, in *updateCategoryInput) (*categoryOutput, error) {
 		c, err := s.Tenants.UpdateCategory(ctx, st.Scope, in.ID, tenants.CategoryChange{Name: in.Body.Name, Sort: in.Body.Sort, ResidentFacing: in.Body.ResidentFacing, Archived: in.Body.Archived})
 		if err != nil {
 			return nil, err

@@ -59,6 +59,7 @@ type NodeDetail struct {
 	Node
 	Path             []NodeRef   `json:"path" doc:"ancestors, root first"`
 	DescendantCounts LevelCounts `json:"descendant_counts" doc:"live nodes below, per level (0 for levels at or above the node)"`
+	Permissions      []string    `json:"permissions" doc:"what the caller may do at this node, as resource:action"`
 }
 
 type nodeOutput struct{ Body Node }
@@ -126,19 +127,24 @@ type importOutput struct {
 	}
 }
 
+func (in *listNodesInput) targetNode() int64  { return in.ParentID }
+func (in *NodePath) targetNode() int64        { return in.ID }
+func (in *createNodeInput) targetNode() int64 { return in.Body.ParentID }
+
 func (s *Server) registerNodes(api huma.API) {
 	tags := []string{"Hierarchy"}
+	read, write := need{Resource: "node", Action: "read"}, need{Resource: "node", Action: "write"}
 	tenantOp(s, api, huma.Operation{
 		OperationID: "list-nodes", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/nodes", Tags: tags,
-		Summary: "List a level of the tree", Description: "Without parent_id: the street root. With parent_id: that node's live children, by code. The tree loads lazily, one level at a time.",
-	}, accessTenant, func(ctx context.Context, st street, in *listNodesInput) (*nodeList, error) {
+		Summary: "List a level of the tree",
+		Description: "Without parent_id: the top of the tree the caller may see (the street root, or the nodes where the caller's roles are held). " +
+			"With parent_id: that node's live children, by code. The tree loads lazily, one level at a time.",
+	}, need{Resource: "node", Action: "read", anywhere: true}, func(ctx context.Context, st street, in *listNodesInput) (*nodeList, error) {
 		var nodes []tenants.Node
 		var err error
 		if in.ParentID == 0 {
-			var root tenants.Node
-			root, err = s.Tenants.Root(ctx, st.Scope)
-			nodes = []tenants.Node{root}
-		} else {
+			nodes, err = s.visibleRoots(ctx, st)
+		} else if err = s.require(ctx, &st.Tenant, nodeChain(st.Tenant, st.Node), read); err == nil {
 			nodes, err = s.Tenants.Children(ctx, st.Scope, in.ParentID)
 		}
 		if err != nil {
@@ -153,34 +159,42 @@ func (s *Server) registerNodes(api huma.API) {
 	})
 	tenantOp(s, api, huma.Operation{
 		OperationID: "search-nodes", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/nodes/search", Tags: tags,
-		Summary: "Search the tree by name or code", Description: "Live nodes whose name contains q or whose code starts with q; code matches first.",
-	}, accessTenant, func(ctx context.Context, st street, in *searchNodesInput) (*nodeHitList, error) {
-		hits, err := s.Tenants.Search(ctx, st.Scope, in.Q, in.Limit)
+		Summary:     "Search the tree by name or code",
+		Description: "Live nodes the caller may see whose name contains q or whose code starts with q; code matches first.",
+	}, need{Resource: "node", Action: "read", anywhere: true}, func(ctx context.Context, st street, in *searchNodesInput) (*nodeHitList, error) {
+		hits, err := s.Tenants.Search(ctx, st.Scope, in.Q, 200)
 		if err != nil {
 			return nil, err
 		}
+		p, _ := principalFrom(ctx)
 		out := &nodeHitList{}
-		out.Body.Items = make([]NodeHit, len(hits))
-		for i, h := range hits {
-			out.Body.Items[i] = NodeHit{Node: nodeBody(h.Node), Path: pathBody(h.Path)}
+		out.Body.Items = []NodeHit{}
+		for _, h := range hits {
+			if len(out.Body.Items) == in.Limit {
+				break
+			}
+			if s.can(p, &st.Tenant, nodeChain(st.Tenant, h.Node), read) {
+				out.Body.Items = append(out.Body.Items, NodeHit{Node: nodeBody(h.Node), Path: pathBody(h.Path)})
+			}
 		}
 		return out, nil
 	})
 	tenantOp(s, api, huma.Operation{
 		OperationID: "get-node", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/nodes/{id}", Tags: tags,
-		Summary: "Get a node with its path and subtree counts",
-	}, accessTenant, func(ctx context.Context, st street, in *NodePath) (*nodeDetailOutput, error) {
+		Summary: "Get a node with its path, subtree counts and the caller's permissions there",
+	}, read, func(ctx context.Context, st street, in *NodePath) (*nodeDetailOutput, error) {
 		d, err := s.Tenants.NodeDetail(ctx, st.Scope, in.ID)
 		if err != nil {
 			return nil, err
 		}
-		return &nodeDetailOutput{Body: NodeDetail{Node: nodeBody(d.Node), Path: pathBody(d.Path), DescendantCounts: levelCounts(d.DescendantCounts)}}, nil
+		return &nodeDetailOutput{Body: NodeDetail{Node: nodeBody(d.Node), Path: pathBody(d.Path), DescendantCounts: levelCounts(d.DescendantCounts),
+			Permissions: s.permissionsAt(ctx, &st.Tenant, nodeChain(st.Tenant, d.Node))}}, nil
 	})
 	tenantOp(s, api, huma.Operation{
 		OperationID: "create-node", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/nodes", Tags: tags,
 		Summary: "Add a node", DefaultStatus: http.StatusCreated,
-		Description: "The kind must be the level right below the parent's, and the code must extend the parent's code.",
-	}, accessTenant, func(ctx context.Context, st street, in *createNodeInput) (*nodeOutput, error) {
+		Description: "The kind must be the level right below the parent's, and the code must extend the parent's code. Needs node:write at the parent.",
+	}, write, func(ctx context.Context, st street, in *createNodeInput) (*nodeOutput, error) {
 		n, err := s.Tenants.CreateNode(ctx, st.Scope, tenants.NewNode{ParentID: in.Body.ParentID, Kind: tenants.Kind(in.Body.Kind), Code: in.Body.Code, Name: in.Body.Name})
 		if err != nil {
 			return nil, err
@@ -190,7 +204,7 @@ func (s *Server) registerNodes(api huma.API) {
 	tenantOp(s, api, huma.Operation{
 		OperationID: "rename-node", Method: http.MethodPatch, Path: "/api/v1/tenants/{tenantCode}/nodes/{id}", Tags: tags,
 		Summary: "Rename a node",
-	}, accessTenant, func(ctx context.Context, st street, in *renameNodeInput) (*nodeOutput, error) {
+	}, write, func(ctx context.Context, st street, in *renameNodeInput) (*nodeOutput, error) {
 		n, err := s.Tenants.RenameNode(ctx, st.Scope, in.ID, in.Body.Name)
 		if err != nil {
 			return nil, err
@@ -199,8 +213,19 @@ func (s *Server) registerNodes(api huma.API) {
 	})
 	tenantOp(s, api, huma.Operation{
 		OperationID: "move-node", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/nodes/{id}/move", Tags: tags,
-		Summary: "Move a node under another parent", Description: "Its whole subtree follows. Codes are identifiers and do not change.",
-	}, accessTenant, func(ctx context.Context, st street, in *moveNodeInput) (*nodeOutput, error) {
+		Summary:     "Move a node under another parent",
+		Description: "Its whole subtree follows. Codes are identifiers and do not change. Needs node:write at the node and at the new parent.",
+	}, write, func(ctx context.Context, st street, in *moveNodeInput) (*nodeOutput, error) {
+		parent, err := s.Tenants.Node(ctx, st.Scope, in.Body.ParentID)
+		if fengqiao.ErrorCode(err) == fengqiao.ENOTFOUND {
+			return nil, fengqiao.Invalid("body.parent_id", "new parent not found", in.Body.ParentID)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := s.require(ctx, &st.Tenant, nodeChain(st.Tenant, parent), write); err != nil {
+			return nil, err
+		}
 		n, err := s.Tenants.MoveNode(ctx, st.Scope, in.ID, in.Body.ParentID)
 		if err != nil {
 			return nil, err
@@ -210,7 +235,7 @@ func (s *Server) registerNodes(api huma.API) {
 	tenantOp(s, api, huma.Operation{
 		OperationID: "archive-node", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/nodes/{id}/archive", Tags: tags,
 		Summary: "Archive a node and its subtree", Description: "Archived nodes leave the tree but keep their rows and codes for history.",
-	}, accessTenant, func(ctx context.Context, st street, in *NodePath) (*nodeOutput, error) {
+	}, write, func(ctx context.Context, st street, in *NodePath) (*nodeOutput, error) {
 		n, err := s.Tenants.ArchiveNode(ctx, st.Scope, in.ID)
 		if err != nil {
 			return nil, err
@@ -222,7 +247,7 @@ func (s *Server) registerNodes(api huma.API) {
 		Summary: "Import the hierarchy from CSV or XLSX", MaxBodyBytes: tenants.MaxImportBytes + 1<<20,
 		Description: "Columns level (community/zone/grid/building or 社区/片区/网格/楼栋), code, name, parent_code; rows in any order. " +
 			"All or nothing: any bad row fails the import with a 422 listing every problem as `file[line].column`.",
-	}, accessTenant, func(ctx context.Context, st street, in *importInput) (*importOutput, error) {
+	}, need{Resource: "hierarchy", Action: "import"}, func(ctx context.Context, st street, in *importInput) (*importOutput, error) {
 		form := in.RawBody.Data()
 		if form == nil || !form.File.IsSet {
 			return nil, fengqiao.Invalid("file", "attach the file as the multipart field file", nil)
@@ -240,6 +265,43 @@ func (s *Server) registerNodes(api huma.API) {
 		out.Body.Total, out.Body.Created = res.Total, levelCounts(res.Created)
 		return out, nil
 	})
+}
+
+// visibleRoots is the top of the tree the caller may see: the street root,
+// or else the nodes where the caller holds roles, minus those below another.
+func (s *Server) visibleRoots(ctx context.Context, st street) ([]tenants.Node, error) {
+	p, _ := principalFrom(ctx)
+	read := need{Resource: "node", Action: "read"}
+	if s.can(p, &st.Tenant, streetChain(st.Tenant), read) {
+		root, err := s.Tenants.Root(ctx, st.Scope)
+		return []tenants.Node{root}, err
+	}
+	var candidates []tenants.Node
+	seen := map[int64]bool{}
+	for _, m := range p.Memberships {
+		if m.TenantID != st.ID || m.NodeID == 0 || seen[m.NodeID] {
+			continue
+		}
+		seen[m.NodeID] = true
+		n, err := s.Tenants.Node(ctx, st.Scope, m.NodeID)
+		if err != nil {
+			return nil, err
+		}
+		if !n.Archived && s.can(p, &st.Tenant, nodeChain(st.Tenant, n), read) {
+			candidates = append(candidates, n)
+		}
+	}
+	var roots []tenants.Node
+	for _, n := range candidates {
+		covered := false
+		for _, other := range candidates {
+			covered = covered || (other.ID != n.ID && contains(nodeChain(st.Tenant, n), nodeDomain(other.ID)))
+		}
+		if !covered {
+			roots = append(roots, n)
+		}
+	}
+	return roots, nil
 }
 
 type nodeHitList struct {

@@ -9,13 +9,16 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/fengqiao/fengqiao/apikeys"
+	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/frontend"
+	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
 )
 
@@ -24,15 +27,22 @@ const Version = "0.1.0"
 
 // Server holds what the operations need.
 type Server struct {
-	Tenants *tenants.Service
-	Keys    *apikeys.Store
-	Log     *slog.Logger
+	Tenants  *tenants.Service
+	Keys     *apikeys.Store
+	Staff    *staff.Service
+	Authz    *authz.Authorizer
+	Sessions *Sessions // nil: no staff sign-in (API keys only)
+	Kratos   *url.URL  // Kratos's public API, proxied under /identity/
+	Log      *slog.Logger
 }
 
-// Handler builds the whole HTTP handler: API, docs, web app.
+// Handler builds the whole HTTP handler: API, identity proxy, docs, web app.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.register(mux)
+	if s.Kratos != nil {
+		mux.Handle(IdentityPathPrefix, identityProxy(s.Kratos))
+	}
 	mux.Handle("GET /docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	mux.Handle("/", webApp())
 	return mux
@@ -45,33 +55,42 @@ func OpenAPI() *huma.OpenAPI {
 
 func (s *Server) register(mux *http.ServeMux) huma.API {
 	config := huma.DefaultConfig("Fengqiao 枫桥 API", Version)
-	config.Info.Description = "Grassroots social governance: streets and their hierarchy, cases, residents' appeals and county oversight. " +
-		"Errors are RFC 9457 problem details; `errors[].location` names the field (`body.name`, `file[12].parent_code`)."
+	config.Info.Description = "Grassroots social governance: streets and their hierarchy, staff and roles, cases, residents' appeals and county oversight. " +
+		"Errors are RFC 9457 problem details; `errors[].location` names the field (`body.name`, `file[12].parent_code`). " +
+		"Every operation names the permission it needs (`x-permission`), checked against the node, department or street it touches."
 	config.CreateHooks = nil // no $schema in bodies, no Link headers
 	config.DocsPath = ""     // /docs is our own page with bundled assets
 	config.OpenAPIPath = "/openapi"
 	config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"apiKey": {Type: "http", Scheme: "bearer", Description: "An API key from `fengqiao apikey create`, sent as `Authorization: Bearer fq_…`."},
+		"apiKey":  {Type: "http", Scheme: "bearer", Description: "An API key from `fengqiao apikey create`, sent as `Authorization: Bearer fq_…`."},
+		"session": {Type: "apiKey", In: "cookie", Name: SessionCookieName, Description: "A staff session from signing in through /identity/ (or `X-Session-Token`)."},
 	}
-	config.Security = []map[string][]string{{"apiKey": {}}}
+	config.Security = []map[string][]string{{"apiKey": {}}, {"session": {}}}
 	humaAPI := humago.New(mux, config)
 	humaAPI.UseMiddleware(s.authenticate(humaAPI))
 	s.registerHealth(humaAPI)
 	s.registerTenants(humaAPI)
 	s.registerNodes(humaAPI)
 	s.registerCatalogues(humaAPI)
+	s.registerStaff(humaAPI)
 	return humaAPI
 }
 
-// op fills in what every operation shares and wraps the handler so that
-// domain errors become problem responses in one place.
-func op[I, O any](s *Server, api huma.API, o huma.Operation, access string, handler func(context.Context, *I) (*O, error)) {
+// op registers an operation that declares the permission it needs. The
+// handler's errors become problem responses here, in one place.
+func op[I, O any](s *Server, api huma.API, o huma.Operation, n need, handler func(context.Context, *I) (*O, error)) {
 	if o.Metadata == nil {
 		o.Metadata = map[string]any{}
 	}
-	o.Metadata[metaAccess] = access
-	if access == accessPublic {
+	o.Metadata[metaNeed] = n
+	if o.Extensions == nil {
+		o.Extensions = map[string]any{}
+	}
+	if n == public {
 		o.Security = []map[string][]string{}
+		o.Extensions["x-permission"] = "public"
+	} else {
+		o.Extensions["x-permission"] = n.String()
 	}
 	huma.Register(api, o, func(ctx context.Context, in *I) (*O, error) {
 		out, err := handler(ctx, in)
@@ -82,26 +101,74 @@ func op[I, O any](s *Server, api huma.API, o huma.Operation, access string, hand
 	})
 }
 
-// tenantOp registers an operation on the street named in its path: the
-// street is resolved for the caller (scope checked in code and by RLS)
-// before the handler runs. I must embed TenantPath.
-func tenantOp[I, O any](s *Server, api huma.API, o huma.Operation, access string, handler func(context.Context, street, *I) (*O, error)) {
+// countyOp registers an operation on the county named in its path; the
+// permission is checked at the county. I must embed CountyPath.
+func countyOp[I, O any](s *Server, api huma.API, o huma.Operation, n need, handler func(context.Context, tenants.County, *I) (*O, error)) {
+	if _, ok := any(new(I)).(interface{ countyCode() string }); !ok {
+		panic(o.OperationID + ": input must embed CountyPath")
+	}
+	op(s, api, o, n, func(ctx context.Context, in *I) (*O, error) {
+		c, err := s.countyFor(ctx, any(in).(interface{ countyCode() string }).countyCode())
+		if err != nil {
+			return nil, err
+		}
+		if err := s.require(ctx, nil, []string{countyDomain(c.ID)}, n); err != nil {
+			return nil, err
+		}
+		return handler(ctx, c, in)
+	})
+}
+
+// Inputs say what they touch by implementing one of these; otherwise the
+// street itself is the target.
+type (
+	nodeTarget       interface{ targetNode() int64 }
+	departmentTarget interface{ targetDepartment() int64 }
+)
+
+// street is the tenant an operation acts on, the scope to act in, and the
+// node it touches (if any).
+type street struct {
+	tenants.Tenant
+	Scope tenants.Scope
+	Node  tenants.Node
+}
+
+// tenantOp registers an operation on the street named in its path. The
+// street is resolved for the caller (scope checked in code and by RLS),
+// then the permission is checked against the node or department the input
+// names, or against the street. I must embed TenantPath.
+func tenantOp[I, O any](s *Server, api huma.API, o huma.Operation, n need, handler func(context.Context, street, *I) (*O, error)) {
 	if _, ok := any(new(I)).(interface{ tenantCode() string }); !ok {
 		panic(o.OperationID + ": input must embed TenantPath")
 	}
-	op(s, api, o, access, func(ctx context.Context, in *I) (*O, error) {
+	op(s, api, o, n, func(ctx context.Context, in *I) (*O, error) {
 		t, scope, err := s.tenantFor(ctx, any(in).(interface{ tenantCode() string }).tenantCode())
 		if err != nil {
 			return nil, err
 		}
-		return handler(ctx, street{Tenant: t, Scope: scope}, in)
+		st := street{Tenant: t, Scope: scope}
+		chain := streetChain(t)
+		if n.county {
+			chain = []string{countyDomain(t.CountyID)}
+		} else if nt, ok := any(in).(nodeTarget); ok && nt.targetNode() != 0 {
+			if st.Node, err = s.Tenants.Node(ctx, scope, nt.targetNode()); err != nil {
+				return nil, err
+			}
+			chain = nodeChain(t, st.Node)
+		} else if dt, ok := any(in).(departmentTarget); ok && dt.targetDepartment() != 0 {
+			chain = departmentChain(t, dt.targetDepartment())
+		}
+		if n.anywhere {
+			err = s.requireSomewhere(ctx, &t, n)
+		} else {
+			err = s.require(ctx, &t, chain, n)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return handler(ctx, st, in)
 	})
-}
-
-// street is the tenant an operation acts on and the scope to act in.
-type street struct {
-	tenants.Tenant
-	Scope tenants.Scope
 }
 
 // webApp serves the built frontend, falling back to index.html for the

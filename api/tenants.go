@@ -21,7 +21,7 @@ func (s *Server) registerHealth(api huma.API) {
 	op(s, api, huma.Operation{
 		OperationID: "health", Method: http.MethodGet, Path: "/healthz", Tags: []string{"System"},
 		Summary: "Health check", Description: "Answers 200 when the server and its database are up, 503 otherwise.",
-	}, accessPublic, func(ctx context.Context, _ *struct{}) (*healthOutput, error) {
+	}, public, func(ctx context.Context, _ *struct{}) (*healthOutput, error) {
 		if err := s.Tenants.Ping(ctx); err != nil {
 			return nil, &fengqiao.Error{Code: fengqiao.EUNAVAILABLE, Message: "database unavailable"}
 		}
@@ -54,26 +54,40 @@ func levelCounts(m map[tenants.Kind]int) LevelCounts {
 
 // Tenant is a street or town.
 type Tenant struct {
-	ID         int64       `json:"id" example:"3"`
-	Code       string      `json:"code" example:"371326001" doc:"county code + 3 digits"`
-	Name       string      `json:"name" example:"平邑街道"`
-	CountyCode string      `json:"county_code" example:"371326"`
-	Status     string      `json:"status" enum:"active,suspended" example:"active"`
-	CreatedAt  time.Time   `json:"created_at"`
-	NodeCounts LevelCounts `json:"node_counts" doc:"live nodes per level"`
+	ID          int64       `json:"id" example:"3"`
+	Code        string      `json:"code" example:"371326001" doc:"county code + 3 digits"`
+	Name        string      `json:"name" example:"平邑街道"`
+	CountyCode  string      `json:"county_code" example:"371326"`
+	Status      string      `json:"status" enum:"active,suspended" example:"active"`
+	CreatedAt   time.Time   `json:"created_at"`
+	NodeCounts  LevelCounts `json:"node_counts" doc:"live nodes per level"`
+	RootID      int64       `json:"root_id" doc:"the street node at the top of the tree"`
+	Permissions []string    `json:"permissions,omitempty" doc:"what the caller may do street-wide, as resource:action"`
 }
 
 func tenantBody(t tenants.Tenant) Tenant {
 	return Tenant{ID: t.ID, Code: t.Code, Name: t.Name, CountyCode: t.CountyCode, Status: t.Status,
-		CreatedAt: t.CreatedAt, NodeCounts: levelCounts(t.NodeCounts)}
+		CreatedAt: t.CreatedAt, NodeCounts: levelCounts(t.NodeCounts), RootID: t.RootID}
+}
+
+// MembershipBody is one role the signed-in person holds.
+type MembershipBody struct {
+	ID           int64  `json:"id"`
+	Role         string `json:"role" enum:"county_admin,county_viewer,judge,street_admin,dispatcher,department_staff,community_staff,grid_worker,mediator"`
+	TenantCode   string `json:"tenant_code,omitempty" doc:"the street; absent for county roles"`
+	NodeID       int64  `json:"node_id,omitempty" doc:"where in the street's tree the role is held"`
+	DepartmentID int64  `json:"department_id,omitempty"`
 }
 
 type meOutput struct {
 	Body struct {
-		Credential string  `json:"credential" enum:"api_key" doc:"how the caller authenticated"`
-		KeyName    string  `json:"key_name,omitempty" example:"demo"`
-		County     County  `json:"county"`
-		Tenant     *Tenant `json:"tenant,omitempty" doc:"the street the credential is limited to; absent for a county-wide credential"`
+		Credential  string           `json:"credential" enum:"api_key,session" doc:"how the caller authenticated"`
+		Name        string           `json:"name" example:"张敏" doc:"the person's name, or the API key's"`
+		County      County           `json:"county"`
+		Tenant      *Tenant          `json:"tenant,omitempty" doc:"the street an API key is limited to; absent otherwise"`
+		CountyWide  bool             `json:"county_wide" doc:"reads every street of the county"`
+		Memberships []MembershipBody `json:"memberships" doc:"the roles a signed-in person holds"`
+		Streets     []string         `json:"streets" doc:"codes of the streets the caller can open"`
 	}
 }
 
@@ -99,6 +113,8 @@ type TenantPath struct {
 
 func (p TenantPath) tenantCode() string { return p.TenantCode }
 
+func (p CountyPath) countyCode() string { return p.CountyCode }
+
 type createTenantInput struct {
 	CountyPath
 	Body struct {
@@ -119,33 +135,14 @@ func (s *Server) registerTenants(api huma.API) {
 	tags := []string{"Streets"}
 	op(s, api, huma.Operation{
 		OperationID: "get-me", Method: http.MethodGet, Path: "/api/v1/me", Tags: []string{"System"},
-		Summary: "Who am I", Description: "The caller's credential and the county (and street) it reaches.",
-	}, accessTenant, func(ctx context.Context, _ *struct{}) (*meOutput, error) {
-		p, _ := principalFrom(ctx)
-		c, err := s.Tenants.CountyByID(ctx, p.CountyID)
-		if err != nil {
-			return nil, err
-		}
-		out := &meOutput{}
-		out.Body.Credential, out.Body.KeyName, out.Body.County = p.Credential, p.Name, countyBody(c)
-		if p.TenantID != 0 {
-			t, err := s.Tenants.TenantByID(ctx, p.scope(), p.TenantID)
-			if err != nil {
-				return nil, err
-			}
-			tb := tenantBody(t)
-			out.Body.Tenant = &tb
-		}
-		return out, nil
+		Summary: "Who am I", Description: "The caller's credential, county, roles and the streets it can open.",
+	}, need{Resource: "self", Action: "read"}, func(ctx context.Context, _ *struct{}) (*meOutput, error) {
+		return s.me(ctx)
 	})
-	op(s, api, huma.Operation{
+	countyOp(s, api, huma.Operation{
 		OperationID: "list-tenants", Method: http.MethodGet, Path: "/api/v1/counties/{countyCode}/tenants", Tags: tags,
 		Summary: "List a county's streets", Description: "Every street or town of the county, by code, with node counts per level.",
-	}, accessCounty, func(ctx context.Context, in *CountyPath) (*tenantList, error) {
-		c, err := s.countyFor(ctx, in.CountyCode)
-		if err != nil {
-			return nil, err
-		}
+	}, need{Resource: "tenant", Action: "read"}, func(ctx context.Context, c tenants.County, in *CountyPath) (*tenantList, error) {
 		list, err := s.Tenants.ListTenants(ctx, c.ID)
 		if err != nil {
 			return nil, err
@@ -157,16 +154,12 @@ func (s *Server) registerTenants(api huma.API) {
 		}
 		return out, nil
 	})
-	op(s, api, huma.Operation{
+	countyOp(s, api, huma.Operation{
 		OperationID: "create-tenant", Method: http.MethodPost, Path: "/api/v1/counties/{countyCode}/tenants", Tags: tags,
 		Summary: "Onboard a street", DefaultStatus: http.StatusCreated,
 		Description: "Creates the street as a tenant with the root of its hierarchy, the default departments " +
 			"(综治中心, 派出所, 司法所, 人社所, 信访办, 法庭, 检察室, 城管) and the default case categories.",
-	}, accessCounty, func(ctx context.Context, in *createTenantInput) (*tenantOutput, error) {
-		c, err := s.countyFor(ctx, in.CountyCode)
-		if err != nil {
-			return nil, err
-		}
+	}, need{Resource: "tenant", Action: "write"}, func(ctx context.Context, c tenants.County, in *createTenantInput) (*tenantOutput, error) {
 		t, err := s.Tenants.CreateTenant(ctx, c, in.Body.Code, in.Body.Name)
 		if err != nil {
 			return nil, err
@@ -176,17 +169,69 @@ func (s *Server) registerTenants(api huma.API) {
 	tenantOp(s, api, huma.Operation{
 		OperationID: "get-tenant", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}", Tags: tags,
 		Summary: "Get a street",
-	}, accessTenant, func(ctx context.Context, st street, in *TenantPath) (*tenantOutput, error) {
-		return &tenantOutput{Body: tenantBody(st.Tenant)}, nil
+	}, need{Resource: "tenant", Action: "read", anywhere: true}, func(ctx context.Context, st street, in *TenantPath) (*tenantOutput, error) {
+		body := tenantBody(st.Tenant)
+		body.Permissions = s.permissionsAt(ctx, &st.Tenant, streetChain(st.Tenant))
+		return &tenantOutput{Body: body}, nil
 	})
 	tenantOp(s, api, huma.Operation{
 		OperationID: "update-tenant", Method: http.MethodPatch, Path: "/api/v1/tenants/{tenantCode}", Tags: tags,
-		Summary: "Rename or suspend a street", Description: "County credentials only.",
-	}, accessCounty, func(ctx context.Context, st street, in *updateTenantInput) (*tenantOutput, error) {
+		Summary: "Rename or suspend a street", Description: "Checked at the county: a street does not rename itself.",
+	}, need{Resource: "tenant", Action: "write", county: true}, func(ctx context.Context, st street, in *updateTenantInput) (*tenantOutput, error) {
 		t, err := s.Tenants.UpdateTenant(ctx, st.Tenant, in.Body.Name, in.Body.Status)
 		if err != nil {
 			return nil, err
 		}
 		return &tenantOutput{Body: tenantBody(t)}, nil
 	})
+}
+
+// me describes the caller and the streets it can open.
+func (s *Server) me(ctx context.Context) (*meOutput, error) {
+	p, _ := principalFrom(ctx)
+	c, err := s.Tenants.CountyByID(ctx, p.CountyID)
+	if err != nil {
+		return nil, err
+	}
+	out := &meOutput{}
+	b := &out.Body
+	b.Credential, b.Name, b.County, b.CountyWide = p.Credential, p.Name, countyBody(c), p.countyWide()
+	b.Memberships, b.Streets = []MembershipBody{}, []string{}
+	var visible []tenants.Tenant
+	switch {
+	case p.countyWide():
+		if visible, err = s.Tenants.ListTenants(ctx, p.CountyID); err != nil {
+			return nil, err
+		}
+	case p.Credential == "api_key":
+		t, err := s.Tenants.TenantByID(ctx, tenants.Scope{TenantID: p.TenantID}, p.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		tb := tenantBody(t)
+		b.Tenant = &tb
+		visible = []tenants.Tenant{t}
+	default:
+		seen := map[int64]bool{}
+		for _, m := range p.Memberships {
+			if m.TenantID == 0 || seen[m.TenantID] {
+				continue
+			}
+			seen[m.TenantID] = true
+			t, err := s.Tenants.TenantByID(ctx, tenants.Scope{TenantID: m.TenantID, IdentityID: p.Subject}, m.TenantID)
+			if err != nil {
+				return nil, err
+			}
+			visible = append(visible, t)
+		}
+	}
+	codes := map[int64]string{}
+	for _, t := range visible {
+		codes[t.ID] = t.Code
+		b.Streets = append(b.Streets, t.Code)
+	}
+	for _, m := range p.Memberships {
+		b.Memberships = append(b.Memberships, MembershipBody{ID: m.ID, Role: m.Role, TenantCode: codes[m.TenantID], NodeID: m.NodeID, DepartmentID: m.DepartmentID})
+	}
+	return out, nil
 }

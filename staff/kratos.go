@@ -84,3 +84,20 @@ func kratosError(what string, res *http.Response, err error) error {
 	}
 	return &fengqiao.Error{Code: fengqiao.EUNAVAILABLE, Message: "the identity provider is unreachable"}
 }
+
+// SetPassword gives an identity a password directly. Only the demo seed
+// uses it: real staff set their own through the recovery code.
+func (k *Kratos) SetPassword(ctx context.Context, identityID, password string) error {
+	ident, res, err := k.admin.IdentityAPI.GetIdentity(ctx, identityID).Execute()
+	if err != nil {
+		return kratosError("get identity", res, err)
+	}
+	traits, _ := ident.Traits.(map[string]any)
+	body := kratos.NewUpdateIdentityBody(ident.SchemaId, "active", traits)
+	body.Credentials = &kratos.IdentityWithCredentials{Password: &kratos.IdentityWithCredentialsPassword{
+		Config: &kratos.IdentityWithCredentialsPasswordConfig{Password: &password}}}
+	if _, res, err := k.admin.IdentityAPI.UpdateIdentity(ctx, identityID).UpdateIdentityBody(*body).Execute(); err != nil {
+		return kratosError("set password", res, err)
+	}
+	return nil
+}

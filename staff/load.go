@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/fengqiao/fengqiao"
+	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/tenants"
 )
 
@@ -19,17 +21,10 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
-// Placed is a membership with the node ids the authorizer needs: the
-// street's root and county, so that a role is placed in the tree.
-type Placed struct {
-	Membership
-	RootNodeID int64
-}
-
 // All loads every membership of every county, for the authorizer. It reads
 // county by county through the county read policy, so it needs no
 // privilege beyond the app role's.
-func (s *Service) All(ctx context.Context) ([]Placed, error) {
+func (s *Service) All(ctx context.Context) ([]authz.Membership, error) {
 	var counties []int64
 	err := s.db.Tx(ctx, tenants.Scope{}, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT id FROM counties ORDER BY id`)
@@ -42,23 +37,20 @@ func (s *Service) All(ctx context.Context) ([]Placed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list counties: %w", err)
 	}
-	var out []Placed
+	var out []authz.Membership
 	for _, county := range counties {
 		err := s.db.Tx(ctx, tenants.Scope{CountyID: county}, func(tx pgx.Tx) error {
-			rows, err := tx.Query(ctx, `SELECT m.id, t.county_id, m.tenant_id, m.identity_id::text, m.role, m.node_id,
-					coalesce(m.department_id, 0), m.created_at, r.id
-				FROM memberships m JOIN tenants t ON t.id = m.tenant_id
-				JOIN org_nodes r ON r.tenant_id = m.tenant_id AND r.kind = 'street'
-				WHERE t.county_id = $1
+			rows, err := tx.Query(ctx, `SELECT t.county_id, m.identity_id::text, m.role, m.node_id, coalesce(m.department_id, 0)
+				FROM memberships m JOIN tenants t ON t.id = m.tenant_id WHERE t.county_id = $1
 				UNION ALL
-				SELECT id, county_id, 0, identity_id::text, role, 0, 0, created_at, 0 FROM county_memberships WHERE county_id = $1`, county)
+				SELECT county_id, identity_id::text, role, 0, 0 FROM county_memberships WHERE county_id = $1`, county)
 			if err != nil {
 				return err
 			}
-			ms, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Placed, error) {
-				var p Placed
-				err := r.Scan(&p.ID, &p.CountyID, &p.TenantID, &p.IdentityID, &p.Role, &p.NodeID, &p.DepartmentID, &p.CreatedAt, &p.RootNodeID)
-				return p, err
+			ms, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (authz.Membership, error) {
+				var m Membership
+				err := r.Scan(&m.CountyID, &m.IdentityID, &m.Role, &m.NodeID, &m.DepartmentID)
+				return m.authz(), err
 			})
 			out = append(out, ms...)
 			return err
@@ -68,6 +60,20 @@ func (s *Service) All(ctx context.Context) ([]Placed, error) {
 		}
 	}
 	return out, nil
+}
+
+// authz places the membership in the authorizer's domains: the county, the
+// node where it is held (the street's root node stands for the street), or
+// the department for department staff.
+func (m Membership) authz() authz.Membership {
+	domain := "n" + strconv.FormatInt(m.NodeID, 10)
+	switch {
+	case m.NodeID == 0: // a county role
+		domain = "c" + strconv.FormatInt(m.CountyID, 10)
+	case m.DepartmentID != 0:
+		domain = "d" + strconv.FormatInt(m.DepartmentID, 10)
+	}
+	return authz.Membership{Identity: m.IdentityID, Domain: domain, Role: authz.Role(m.Role)}
 }
 
 // Self is the signed-in person with every role they hold.

@@ -89,8 +89,25 @@ type Service struct {
 	ids Identities
 }
 
-// NewService returns a Service.
-func NewService(db *tenants.DB, ids Identities) *Service { return &Service{db: db, ids: ids} }
+// NewService returns a Service. Without Identities, invitations answer
+// "unavailable" and everything else works.
+func NewService(db *tenants.DB, ids Identities) *Service {
+	if ids == nil {
+		ids = noIdentities{}
+	}
+	return &Service{db: db, ids: ids}
+}
+
+type noIdentities struct{}
+
+var errNoIdentities = &fengqiao.Error{Code: fengqiao.EUNAVAILABLE, Message: "staff sign-in is not configured on this server"}
+
+func (noIdentities) Ensure(context.Context, string, string, string) (string, error) {
+	return "", errNoIdentities
+}
+func (noIdentities) Recovery(context.Context, string) (string, string, error) {
+	return "", "", errNoIdentities
+}
 
 // Invitation asks to give a person a role.
 type Invitation struct {
@@ -119,7 +136,9 @@ var (
 func (in *Invitation) validate(roles []string) []fengqiao.FieldError {
 	in.Name, in.Email, in.Phone = strings.TrimSpace(in.Name), strings.ToLower(strings.TrimSpace(in.Email)), strings.TrimSpace(in.Phone)
 	var problems []fengqiao.FieldError
-	add := func(loc, msg string, v any) { problems = append(problems, fengqiao.FieldError{Location: loc, Message: msg, Value: v}) }
+	add := func(loc, msg string, v any) {
+		problems = append(problems, fengqiao.FieldError{Location: loc, Message: msg, Value: v})
+	}
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > 60 {
 		add("body.name", "name is required (at most 60 characters)", in.Name)
 	}
@@ -176,6 +195,9 @@ func (s *Service) InviteToStreet(ctx context.Context, scope tenants.Scope, t ten
 		if err != nil {
 			return err
 		}
+		if err := checkCounty(ctx, tx, id, t.CountyID); err != nil {
+			return err
+		}
 		return notify(ctx, tx)
 	})
 	return s.finishInvite(ctx, m, in, err)
@@ -198,6 +220,9 @@ func (s *Service) InviteToCounty(ctx context.Context, countyID int64, in Invitat
 		err := tx.QueryRow(ctx, `INSERT INTO county_memberships (county_id, identity_id, role) VALUES ($1, $2, $3)
 			RETURNING id, created_at`, countyID, id, in.Role).Scan(&m.ID, &m.CreatedAt)
 		if err != nil {
+			return err
+		}
+		if err := checkCounty(ctx, tx, id, countyID); err != nil {
 			return err
 		}
 		return notify(ctx, tx)
@@ -227,19 +252,32 @@ func (s *Service) finishInvite(ctx context.Context, m Membership, in Invitation,
 	}, nil
 }
 
-// addPerson records the person in their county. No RETURNING: in a street
-// scope the new row is not visible until the membership exists.
+// addPerson records the person in their county unless they are already
+// staff. ON CONFLICT is not usable here: under row-level security it needs
+// the existing row to be visible, and a street cannot see a person it has
+// not yet given a role. A savepoint absorbs the duplicate instead.
 func addPerson(ctx context.Context, tx pgx.Tx, id string, countyID int64, in Invitation) error {
-	_, err := tx.Exec(ctx, `INSERT INTO staff (identity_id, county_id, name, email, phone)
-		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, '')) ON CONFLICT (identity_id) DO NOTHING`,
-		id, countyID, in.Name, in.Email, in.Phone)
+	sp, err := tx.Begin(ctx)
 	if err != nil {
+		return err
+	}
+	_, err = sp.Exec(ctx, `INSERT INTO staff (identity_id, county_id, name, email, phone)
+		VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''))`, id, countyID, in.Name, in.Email, in.Phone)
+	if isUniqueViolation(err) {
+		return sp.Rollback(ctx)
+	}
+	if err != nil {
+		_ = sp.Rollback(ctx)
 		return fmt.Errorf("record staff: %w", err)
 	}
-	// A person belongs to one county; a conflict above with another county
-	// must not silently attach them here.
+	return sp.Commit(ctx)
+}
+
+// checkCounty refuses a person of another county; it runs once the
+// membership makes the person's row visible to the street.
+func checkCounty(ctx context.Context, tx pgx.Tx, id string, countyID int64) error {
 	var sameCounty bool
-	err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM staff WHERE identity_id = $1 AND county_id = $2)`, id, countyID).Scan(&sameCounty)
+	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM staff WHERE identity_id = $1 AND county_id = $2)`, id, countyID).Scan(&sameCounty)
 	if err != nil {
 		return err
 	}
@@ -256,7 +294,9 @@ func isForeignCounty(err error) bool { return errors.Is(err, errForeignCounty) }
 // checkPlace validates where a street role is held.
 func (s *Service) checkPlace(ctx context.Context, scope tenants.Scope, role string, nodeID, departmentID int64) ([]fengqiao.FieldError, tenants.NodeDetail, error) {
 	var problems []fengqiao.FieldError
-	add := func(loc, msg string, v any) { problems = append(problems, fengqiao.FieldError{Location: loc, Message: msg, Value: v}) }
+	add := func(loc, msg string, v any) {
+		problems = append(problems, fengqiao.FieldError{Location: loc, Message: msg, Value: v})
+	}
 	node, err := s.tenants().NodeDetail(ctx, scope, nodeID)
 	switch {
 	case fengqiao.ErrorCode(err) == fengqiao.ENOTFOUND:

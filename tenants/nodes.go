@@ -187,6 +187,19 @@ func getNode(ctx context.Context, tx pgx.Tx, tenantID, id int64) (Node, error) {
 	return n, err
 }
 
+// Node returns one node, archived or not.
+func (s *Service) Node(ctx context.Context, scope Scope, id int64) (Node, error) {
+	var n Node
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) (err error) {
+		n, err = getNode(ctx, tx, scope.TenantID, id)
+		return err
+	})
+	if err != nil {
+		return Node{}, fmt.Errorf("load node %d: %w", id, err)
+	}
+	return n, nil
+}
+
 // NodeDetail returns a node with its path and subtree counts.
 func (s *Service) NodeDetail(ctx context.Context, scope Scope, id int64) (NodeDetail, error) {
 	var d NodeDetail

@@ -30,6 +30,7 @@ type Tenant struct {
 	Status     string
 	CreatedAt  time.Time
 	NodeCounts map[Kind]int
+	RootID     int64 // the street node at the top of the tenant's tree
 }
 
 // Tenant statuses.
@@ -102,13 +103,14 @@ func (s *Service) county(ctx context.Context, where string, arg any) (County, er
 }
 
 const tenantColumns = `t.id, t.county_id, c.code, t.code, t.name, t.status, t.created_at,
+	coalesce((SELECT r.id FROM org_nodes r WHERE r.tenant_id = t.id AND r.kind = 'street'), 0),
 	(SELECT jsonb_object_agg(kind, n) FROM (SELECT kind, count(*) AS n FROM org_nodes o
 		WHERE o.tenant_id = t.id AND o.archived_at IS NULL AND o.kind <> 'street' GROUP BY kind) k)`
 
 func scanTenant(row pgx.Row) (Tenant, error) {
 	var t Tenant
 	var counts map[string]int
-	if err := row.Scan(&t.ID, &t.CountyID, &t.CountyCode, &t.Code, &t.Name, &t.Status, &t.CreatedAt, &counts); err != nil {
+	if err := row.Scan(&t.ID, &t.CountyID, &t.CountyCode, &t.Code, &t.Name, &t.Status, &t.CreatedAt, &t.RootID, &counts); err != nil {
 		return Tenant{}, err
 	}
 	t.NodeCounts = make(map[Kind]int, len(Levels)-1)

@@ -23,9 +23,12 @@ import (
 
 	"github.com/fengqiao/fengqiao/api"
 	"github.com/fengqiao/fengqiao/apikeys"
+	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/demo"
+	"github.com/fengqiao/fengqiao/infra/kratoslocal"
 	"github.com/fengqiao/fengqiao/infra/migrations"
 	"github.com/fengqiao/fengqiao/infra/pgcluster"
+	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
 )
 
@@ -52,6 +55,12 @@ type Config struct {
 	AppPassword    string `env:"FENGQIAO_APP_PASSWORD"`
 	DataDir        string `env:"FENGQIAO_DATA_DIR" envDefault:".data"`
 	LogLevel       string `env:"FENGQIAO_LOG_LEVEL" envDefault:"info"`
+	// An external Kratos. Empty: `dev` builds and starts one on loopback;
+	// `serve` runs without staff sign-in (API keys only).
+	KratosPublicURL string `env:"KRATOS_PUBLIC_URL"`
+	KratosAdminURL  string `env:"KRATOS_ADMIN_URL"`
+	// KratosDSN starts a local Kratos on this database (tests; dev derives it).
+	KratosDSN string `env:"KRATOS_DSN"`
 }
 
 func main() {
@@ -120,12 +129,19 @@ type Main struct {
 	Out     io.Writer
 	Tenants *tenants.Service
 	Keys    *apikeys.Store
+	Staff   *staff.Service
+	Authz   *authz.Authorizer
 
-	cluster  *pgcluster.Cluster
-	pool     *pgxpool.Pool
-	server   *http.Server
-	listener net.Listener
-	served   chan error
+	cluster    *pgcluster.Cluster
+	kratos     *kratoslocal.Server
+	kratosURLs [2]string // public, admin
+	pool       *pgxpool.Pool
+	server     *http.Server
+	listener   net.Listener
+	served     chan error
+	stopListen context.CancelFunc
+	sessions   *api.Sessions
+	identities *staff.Kratos // nil without Kratos
 }
 
 // NewMain prepares a Main; nothing is started until Open.
@@ -154,8 +170,29 @@ func (m *Main) Open(ctx context.Context, migrate bool) error {
 	if err := m.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("connect as %s (run `fengqiao migrate` first?): %w", m.Config.AppRole, err)
 	}
-	m.Tenants = tenants.NewService(tenants.NewDB(m.pool))
+	db := tenants.NewDB(m.pool)
+	m.Tenants = tenants.NewService(db)
 	m.Keys = apikeys.NewStore(m.pool)
+	if m.Authz, err = authz.New(); err != nil {
+		return err
+	}
+	m.Staff = staff.NewService(db, nil)
+	return m.reloadAuthz(ctx)
+}
+
+// reloadAuthz loads every membership into the authorizer and forgets
+// cached sessions, whose principals carry memberships.
+func (m *Main) reloadAuthz(ctx context.Context) error {
+	ms, err := m.Staff.All(ctx)
+	if err != nil {
+		return err
+	}
+	if err := m.Authz.Load(ms); err != nil {
+		return err
+	}
+	if m.sessions != nil {
+		m.sessions.Forget()
+	}
 	return nil
 }
 
@@ -190,23 +227,72 @@ func (m *Main) databaseURLs(ctx context.Context) (owner, app string, err error) 
 	}
 	const database = "fengqiao"
 	roles := migrations.Roles{Owner: "fengqiao", App: m.Config.AppRole, AppPassword: m.Config.AppPassword}
-	if err := migrations.Bootstrap(ctx, m.cluster.ConnString(m.cluster.Superuser(), "postgres"), database, roles); err != nil {
+	superuser := m.cluster.ConnString(m.cluster.Superuser(), "postgres")
+	if err := migrations.Bootstrap(ctx, superuser, database, roles); err != nil {
 		return "", "", err
+	}
+	// Kratos keeps its own database in the same cluster, under its own role.
+	if m.Config.KratosDSN == "" && m.Config.KratosPublicURL == "" {
+		if err := migrations.Bootstrap(ctx, superuser, "kratos", migrations.Roles{Owner: "kratos", App: roles.App}); err != nil {
+			return "", "", err
+		}
+		m.Config.KratosDSN = m.cluster.ConnString("kratos", "kratos")
 	}
 	return m.cluster.ConnString(roles.Owner, database), m.cluster.ConnString(roles.App, database), nil
 }
 
-// Listen binds the server's address and starts serving in the background.
-func (m *Main) Listen() error {
-	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Log: m.Log}
+// Listen binds the server's address, starts Kratos if configured (it must
+// know the address), and serves in the background.
+func (m *Main) Listen(ctx context.Context) error {
 	var err error
 	m.listener, err = net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
+	if err := m.startKratos(ctx); err != nil {
+		return err
+	}
+	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Staff: m.Staff, Authz: m.Authz, Log: m.Log}
+	if public, admin := m.kratosURLs[0], m.kratosURLs[1]; public != "" {
+		if srv.Kratos, err = url.Parse(public); err != nil {
+			return fmt.Errorf("kratos public URL: %w", err)
+		}
+		m.sessions = api.NewSessions(public)
+		srv.Sessions = m.sessions
+		m.identities = staff.NewKratos(admin, nil)
+		m.Staff = staff.NewService(m.Tenants.DB(), m.identities)
+		srv.Staff = m.Staff
+	} else {
+		fmt.Fprintln(m.Out, "fengqiao: no Kratos configured: staff sign-in is off, API keys work")
+	}
+	listenCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.stopListen = cancel
+	go m.Staff.Listen(listenCtx, m.Log, m.reloadAuthz)
 	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(m.listener) }()
+	return nil
+}
+
+func (m *Main) startKratos(ctx context.Context) error {
+	if m.Config.KratosPublicURL != "" {
+		m.kratosURLs = [2]string{m.Config.KratosPublicURL, m.Config.KratosAdminURL}
+		return nil
+	}
+	if m.Config.KratosDSN == "" {
+		return nil
+	}
+	fmt.Fprintln(m.Out, "kratos: starting (the first run builds it from source: a few minutes)")
+	var secrets string
+	if m.cluster != nil {
+		secrets = filepath.Join(m.Config.DataDir, "kratos-secrets.json")
+	}
+	var err error
+	m.kratos, err = kratoslocal.Start(ctx, kratoslocal.Options{DSN: m.Config.KratosDSN, PublicURL: m.URL(), SecretsFile: secrets, Log: m.Out})
+	if err != nil {
+		return err
+	}
+	m.kratosURLs = [2]string{m.kratos.PublicURL(), m.kratos.AdminURL()}
 	return nil
 }
 
@@ -214,7 +300,7 @@ func (m *Main) Listen() error {
 func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 
 func (m *Main) serveUntilDone(ctx context.Context) error {
-	if err := m.Listen(); err != nil {
+	if err := m.Listen(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintf(m.Out, "fengqiao: serving on %s\n", m.URL())
@@ -239,6 +325,14 @@ func (m *Main) Close() error {
 		errs = append(errs, m.server.Shutdown(ctx))
 		cancel()
 		m.server = nil
+	}
+	if m.stopListen != nil {
+		m.stopListen()
+		m.stopListen = nil
+	}
+	if m.kratos != nil {
+		errs = append(errs, m.kratos.Stop())
+		m.kratos = nil
 	}
 	if m.pool != nil {
 		m.pool.Close()
@@ -265,12 +359,18 @@ func (m *Main) dev(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := m.Listen(); err != nil {
+	if err := m.Listen(ctx); err != nil {
 		return err
 	}
 	streets, err := m.Tenants.ListTenants(ctx, county.ID)
 	if err != nil {
 		return err
+	}
+	var people []demo.Person
+	if m.identities != nil {
+		if people, err = demo.SeedStaff(ctx, m.Staff, m.Tenants, m.identities, county); err != nil {
+			return err
+		}
 	}
 	u := m.URL()
 	fmt.Fprintf(m.Out, "\nFengqiao 枫桥 is running at %s\n\n", u)
@@ -280,7 +380,13 @@ func (m *Main) dev(ctx context.Context) error {
 		fmt.Fprintf(m.Out, "  %s %s: %d communities, %d zones, %d grids, %d buildings\n", t.Code, t.Name,
 			c[tenants.KindCommunity], c[tenants.KindZone], c[tenants.KindGrid], c[tenants.KindBuilding])
 	}
-	fmt.Fprintf(m.Out, "\nOpen the web app with the demo county's API key:\n  %s/#key=%s\n", u, key)
+	if len(people) > 0 {
+		fmt.Fprintf(m.Out, "\nSign in at %s/signin as any demo person, password %s:\n", u, demo.Password)
+		for _, p := range people {
+			fmt.Fprintf(m.Out, "  %-17s %-30s %s, %s\n", p.Role, p.Email, p.Name, p.Where)
+		}
+	}
+	fmt.Fprintf(m.Out, "\nOr open the web app with the demo county's API key:\n  %s/#key=%s\n", u, key)
 	fmt.Fprintf(m.Out, "API key (county-wide, kept in %s):\n  %s\n", m.demoKeyPath(), key)
 	fmt.Fprintf(m.Out, "Another key: bin/fengqiao apikey create -county %s [-tenant CODE] -name NAME\n", county.Code)
 	fmt.Fprintf(m.Out, "API docs: %s/docs/   Stop: Ctrl-C\n\n", u)

@@ -133,7 +133,7 @@ func TestBrowserImportsIntoTheTree(t *testing.T) {
 	require.NoError(t, err)
 	_, key, err := m.Keys.Create(ctx, "e2e", county.ID, 0)
 	require.NoError(t, err)
-	require.NoError(t, m.Listen())
+	require.NoError(t, m.Listen(ctx))
 
 	shots := t.TempDir()
 	cmd := exec.Command("node", "e2e/tree.e2e.mjs")

@@ -76,9 +76,18 @@ func run(m *testing.M) (int, error) {
 		return 0, err
 	}
 	code := m.Run()
+	for i := len(atExit) - 1; i >= 0; i-- {
+		atExit[i]()
+	}
 	dropDatabase(ctx, template)
 	return code, nil
 }
+
+var atExit []func()
+
+// AtExit runs f after the tests, before the database goes away (for
+// servers that tests start lazily on top of it, such as Kratos).
+func AtExit(f func()) { atExit = append(atExit, f) }
 
 // roleURL is the superuser URL with another role: the cluster trusts its
 // socket, an external server must accept the role's password.

@@ -1,0 +1,302 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/fengqiao/fengqiao/api"
+	"github.com/fengqiao/fengqiao/apikeys"
+	"github.com/fengqiao/fengqiao/authz"
+	"github.com/fengqiao/fengqiao/infra/kratostest"
+	"github.com/fengqiao/fengqiao/infra/pgtest"
+	"github.com/fengqiao/fengqiao/staff"
+	"github.com/fengqiao/fengqiao/tenants"
+)
+
+// matrix is a county with two streets, a small tree in street A, and one
+// signed-in person per role.
+type matrix struct {
+	handler  http.Handler
+	tokens   map[string]string // role → session token
+	nodes    map[string]int64  // name → node id
+	depts    map[string]int64  // name → department id
+	streetA  tenants.Tenant
+	streetB  tenants.Tenant
+	authz    *authz.Authorizer
+	staffSvc *staff.Service
+}
+
+func setupMatrix(t *testing.T) *matrix {
+	t.Helper()
+	ctx := context.Background()
+	db := pgtest.New(t)
+	svc := tenants.NewService(tenants.NewDB(db.App))
+	county, err := svc.CreateCounty(ctx, "371326", "平邑县")
+	require.NoError(t, err)
+	mx := &matrix{tokens: map[string]string{}, nodes: map[string]int64{}, depts: map[string]int64{}}
+	mx.streetA, err = svc.CreateTenant(ctx, county, "371326001", "平邑街道")
+	require.NoError(t, err)
+	mx.streetB, err = svc.CreateTenant(ctx, county, "371326101", "仲村镇")
+	require.NoError(t, err)
+	scopeA, scopeB := tenants.Scope{TenantID: mx.streetA.ID}, tenants.Scope{TenantID: mx.streetB.ID}
+	rows := func(lines ...string) []tenants.ImportRow {
+		var out []tenants.ImportRow
+		for i, l := range lines {
+			f := strings.Split(l, ",")
+			out = append(out, tenants.ImportRow{Line: i + 2, Level: f[0], Code: f[1], Name: f[2], ParentCode: f[3]})
+		}
+		return out
+	}
+	_, err = svc.Import(ctx, scopeA, rows(
+		"community,371326001001,东关社区,371326001",
+		"zone,37132600100101,东关一片区,371326001001",
+		"grid,37132600100101001,网格甲,37132600100101",
+		"grid,37132600100101002,网格乙,37132600100101",
+		"building,37132600100101001001,甲1号楼,37132600100101001",
+		"community,371326001002,西关社区,371326001"))
+	require.NoError(t, err)
+	_, err = svc.Import(ctx, scopeB, rows("community,371326101001,仲村村,371326101"))
+	require.NoError(t, err)
+	for _, code := range []string{"371326001", "371326001001", "37132600100101001", "37132600100101002", "37132600100101001001", "371326001002"} {
+		hits, err := svc.Search(ctx, scopeA, code, 1)
+		require.NoError(t, err)
+		mx.nodes[code] = hits[0].ID
+	}
+	hits, err := svc.Search(ctx, scopeB, "371326101001", 1)
+	require.NoError(t, err)
+	mx.nodes["371326101001"] = hits[0].ID
+	deps, err := svc.Departments(ctx, scopeA)
+	require.NoError(t, err)
+	for _, d := range deps {
+		mx.depts[d.Name] = d.ID
+	}
+
+	// The proxy target is irrelevant here: requests carry X-Session-Token.
+	kratos := kratostest.Server(t, "http://127.0.0.1:1")
+	mx.staffSvc = staff.NewService(tenants.NewDB(db.App), staff.NewKratos(kratos.AdminURL(), nil))
+	people := []struct {
+		role string
+		node string
+		dept string
+	}{
+		{staff.GridWorker, "37132600100101001", ""},
+		{staff.CommunityStaff, "371326001001", ""},
+		{staff.DepartmentStaff, "371326001", "派出所"},
+		{staff.Dispatcher, "371326001", ""},
+		{staff.StreetAdmin, "371326001", ""},
+		{staff.Mediator, "371326001", ""},
+		{staff.CountyViewer, "", ""},
+		{staff.CountyAdmin, "", ""},
+		{staff.Judge, "", ""},
+	}
+	suffix := strconv.FormatInt(mx.streetA.ID, 10) + "-" + db.Name
+	for _, p := range people {
+		in := staff.Invitation{Name: "测试" + p.role, Email: fmt.Sprintf("%s-%s@example.org", p.role, suffix), Role: p.role,
+			NodeID: mx.nodes[p.node], DepartmentID: mx.depts[p.dept]}
+		var invited staff.Invited
+		if p.node == "" {
+			invited, err = mx.staffSvc.InviteToCounty(ctx, county.ID, in)
+		} else {
+			invited, err = mx.staffSvc.InviteToStreet(ctx, scopeA, mx.streetA, in)
+		}
+		require.NoError(t, err, p.role)
+		mx.tokens[p.role] = kratostest.SignIn(t, kratos, invited.Person.IdentityID, in.Email)
+	}
+	mx.authz, err = authz.New()
+	require.NoError(t, err)
+	all, err := mx.staffSvc.All(ctx)
+	require.NoError(t, err)
+	require.NoError(t, mx.authz.Load(all))
+	public, _ := url.Parse(kratos.PublicURL())
+	srv := &api.Server{Tenants: svc, Keys: apikeys.NewStore(db.App), Staff: mx.staffSvc, Authz: mx.authz,
+		Sessions: api.NewSessions(kratos.PublicURL()), Kratos: public, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	mx.handler = srv.Handler()
+	return mx
+}
+
+func (mx *matrix) status(t *testing.T, role, method, path, body string) int {
+	t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("X-Session-Token", mx.tokens[role])
+	rec := httptest.NewRecorder()
+	mx.handler.ServeHTTP(rec, req)
+	if rec.Code >= 300 {
+		t.Log(rec.Body.String())
+	}
+	return rec.Code
+}
+
+const (
+	allow = "allow"
+	deny  = "deny"
+)
+
+func TestAuthorizationMatrix(t *testing.T) {
+	mx := setupMatrix(t)
+	a, b := "/api/v1/tenants/371326001", "/api/v1/tenants/371326101"
+	node := func(tenant, code string) string { return fmt.Sprintf("%s/nodes/%d", tenant, mx.nodes[code]) }
+	dept := func(name string) string { return fmt.Sprintf("%s/departments/%d", a, mx.depts[name]) }
+	const (
+		ownGrid     = "37132600100101001"
+		building    = "37132600100101001001" // below the grid
+		siblingGrid = "37132600100101002"
+		community   = "371326001001"
+		otherComm   = "371326001002"
+		root        = "371326001"
+	)
+	rename := `{"name":"改名"}`
+	cases := []struct {
+		role, what, method, path, body, want string
+	}{
+		// Grid worker: its grid and below, nothing beside or above it.
+		{staff.GridWorker, "read own grid", "GET", node(a, ownGrid), "", allow},
+		{staff.GridWorker, "read building below", "GET", node(a, building), "", allow},
+		{staff.GridWorker, "read sibling grid", "GET", node(a, siblingGrid), "", deny},
+		{staff.GridWorker, "read community above", "GET", node(a, community), "", deny},
+		{staff.GridWorker, "read other street", "GET", node(b, "371326101001"), "", deny},
+		{staff.GridWorker, "rename own grid", "PATCH", node(a, ownGrid), rename, deny},
+		{staff.GridWorker, "list categories", "GET", a + "/categories", "", allow},
+		// Community staff: its community's subtree.
+		{staff.CommunityStaff, "read own community", "GET", node(a, community), "", allow},
+		{staff.CommunityStaff, "read grid below", "GET", node(a, siblingGrid), "", allow},
+		{staff.CommunityStaff, "read sibling community", "GET", node(a, otherComm), "", deny},
+		{staff.CommunityStaff, "list staff below", "GET", a + "/staff?node_id=" + strconv.FormatInt(mx.nodes[community], 10), "", allow},
+		{staff.CommunityStaff, "list staff of the street", "GET", a + "/staff", "", deny},
+		// Department staff: its own department, not another.
+		{staff.DepartmentStaff, "read own department", "GET", dept("派出所"), "", allow},
+		{staff.DepartmentStaff, "read another department", "GET", dept("司法所"), "", deny},
+		{staff.DepartmentStaff, "edit own department", "PATCH", dept("派出所"), rename, deny},
+		// Dispatcher: reads the street, does not run it.
+		{staff.Dispatcher, "read any node", "GET", node(a, building), "", allow},
+		{staff.Dispatcher, "read any department", "GET", dept("司法所"), "", allow},
+		{staff.Dispatcher, "rename a node", "PATCH", node(a, community), rename, deny},
+		// Street admin: everything in its street, nothing in another or above.
+		{staff.StreetAdmin, "rename in own street", "PATCH", node(a, community), rename, allow},
+		{staff.StreetAdmin, "edit a department", "PATCH", dept("司法所"), `{"sort":5}`, allow},
+		{staff.StreetAdmin, "read other street", "GET", node(b, "371326101001"), "", deny},
+		{staff.StreetAdmin, "rename own street (county's act)", "PATCH", a, rename, deny},
+		{staff.StreetAdmin, "list county streets", "GET", "/api/v1/counties/371326/tenants", "", deny},
+		// County viewer: reads everything in the county, writes nothing.
+		{staff.CountyViewer, "read node in A", "GET", node(a, building), "", allow},
+		{staff.CountyViewer, "read node in B", "GET", node(b, "371326101001"), "", allow},
+		{staff.CountyViewer, "list county streets", "GET", "/api/v1/counties/371326/tenants", "", allow},
+		{staff.CountyViewer, "rename a node", "PATCH", node(a, community), rename, deny},
+		{staff.CountyViewer, "create a street", "POST", "/api/v1/counties/371326/tenants", `{"code":"371326102","name":"武台镇"}`, deny},
+		{staff.CountyAdmin, "create a street", "POST", "/api/v1/counties/371326/tenants", `{"code":"371326102","name":"武台镇"}`, allow},
+		{staff.CountyAdmin, "rename a street", "PATCH", b, `{"name":"仲村镇"}`, allow},
+		// Mediator: reads, writes no tree.
+		{staff.Mediator, "read a node", "GET", node(a, building), "", allow},
+		{staff.Mediator, "rename a node", "PATCH", node(a, building), rename, deny},
+		// Judge: competitions only, never the tree, departments or streets.
+		{staff.Judge, "read a node", "GET", node(a, community), "", deny},
+		{staff.Judge, "read a department", "GET", dept("派出所"), "", deny},
+		{staff.Judge, "list county streets", "GET", "/api/v1/counties/371326/tenants", "", deny},
+	}
+	for _, c := range cases {
+		t.Run(c.role+"/"+c.what, func(t *testing.T) {
+			got := mx.status(t, c.role, c.method, c.path, c.body)
+			if c.want == allow {
+				require.Less(t, got, 300, "%s %s → %d", c.method, c.path, got)
+			} else {
+				require.Contains(t, []int{http.StatusForbidden, http.StatusNotFound}, got, "%s %s → %d", c.method, c.path, got)
+			}
+		})
+	}
+}
+
+func TestGridWorkerSeesOnlyItsGrid(t *testing.T) {
+	mx := setupMatrix(t)
+	req := httptest.NewRequest("GET", "/api/v1/tenants/371326001/nodes", nil)
+	req.Header.Set("X-Session-Token", mx.tokens[staff.GridWorker])
+	rec := httptest.NewRecorder()
+	mx.handler.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Contains(t, rec.Body.String(), "网格甲")
+	require.NotContains(t, rec.Body.String(), "平邑街道", "the street root is above the grid worker")
+
+	req = httptest.NewRequest("GET", "/api/v1/tenants/371326001/nodes/search?q=网格", nil)
+	req.Header.Set("X-Session-Token", mx.tokens[staff.GridWorker])
+	rec = httptest.NewRecorder()
+	mx.handler.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Contains(t, rec.Body.String(), "网格甲")
+	require.NotContains(t, rec.Body.String(), "网格乙", "search must not reveal the sibling grid")
+}
+
+func TestRevokedRoleStopsGranting(t *testing.T) {
+	mx := setupMatrix(t)
+	path := fmt.Sprintf("/api/v1/tenants/371326001/nodes/%d", mx.nodes["371326001001"])
+	require.Equal(t, http.StatusOK, mx.status(t, staff.CommunityStaff, "GET", path, ""))
+	ctx := context.Background()
+	scope := tenants.Scope{TenantID: mx.streetA.ID}
+	entries, err := mx.staffSvc.ListStreet(ctx, scope, mx.streetA.RootID)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.Role == staff.CommunityStaff {
+			require.NoError(t, mx.staffSvc.RevokeStreet(ctx, scope, e.Membership.ID))
+		}
+	}
+	all, err := mx.staffSvc.All(ctx)
+	require.NoError(t, err)
+	require.NoError(t, mx.authz.Load(all))
+	require.Contains(t, []int{http.StatusForbidden, http.StatusNotFound}, mx.status(t, staff.CommunityStaff, "GET", path, ""))
+}
+
+func TestIdentityProxyServesFlowsButNotAdmin(t *testing.T) {
+	mx := setupMatrix(t)
+	req := httptest.NewRequest("GET", "/identity/self-service/login/browser", nil)
+	req.Header.Set("Accept", "application/json")
+	rec := httptest.NewRecorder()
+	mx.handler.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Contains(t, rec.Body.String(), `"ui"`)
+	require.Contains(t, rec.Header().Get("Set-Cookie"), "csrf_token")
+
+	for _, path := range []string{"/identity/admin/identities", "/identity/health/ready"} {
+		rec = httptest.NewRecorder()
+		mx.handler.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		require.Equal(t, http.StatusNotFound, rec.Code, path)
+	}
+}
+
+func TestKratosDownAnswers503ForStaffOnly(t *testing.T) {
+	b := setup(t)
+	down := &api.Server{Tenants: b.svc, Keys: b.keys, Authz: mustAuthz(t), Staff: staff.NewService(b.svc.DB(), nil),
+		Sessions: api.NewSessions("http://127.0.0.1:1"), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	h := down.Handler()
+	req := httptest.NewRequest("GET", "/api/v1/me", nil)
+	req.Header.Set("X-Session-Token", "ory_st_whatever")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	require.Contains(t, rec.Body.String(), "identity service")
+
+	req = httptest.NewRequest("GET", "/api/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+b.countyKey)
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code, "API keys do not depend on Kratos")
+
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+}
+
+func mustAuthz(t *testing.T) *authz.Authorizer {
+	a, err := authz.New()
+	require.NoError(t, err)
+	return a
+}
