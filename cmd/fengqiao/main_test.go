@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/fengqiao/fengqiao/api"
@@ -109,12 +110,13 @@ func TestOpenAPICommandPrintsTheSpec(t *testing.T) {
 	require.Equal(t, string(want), b.String())
 }
 
-// TestBrowserImportsIntoTheTree drives the real web app in Debian's
-// chromium: open a street's tree, import a CSV, see the per-line errors of a
-// bad one, search. `make test` sets FENGQIAO_E2E=1 so a missing browser
-// fails instead of skipping.
-func TestBrowserImportsIntoTheTree(t *testing.T) {
-	chromium := os.Getenv("CHROMIUM")
+// browserMain starts the real server on a test database with the demo
+// county for a browser test, with a real Kratos when withKratos is set.
+// `make test` sets FENGQIAO_E2E=1 so a missing browser fails instead of
+// skipping.
+func browserMain(t *testing.T, withKratos bool) (m *Main, countyKey, chromium string) {
+	t.Helper()
+	chromium = os.Getenv("CHROMIUM")
 	if chromium == "" {
 		chromium = "/usr/bin/chromium"
 	}
@@ -126,22 +128,62 @@ func TestBrowserImportsIntoTheTree(t *testing.T) {
 	}
 	ctx := context.Background()
 	db := pgtest.New(t)
-	m := NewMain(Config{DatabaseURL: db.OwnerURL, AppDatabaseURL: db.AppURL, AppRole: pgtest.Roles.App, Addr: "127.0.0.1:0"}, io.Discard)
+	cfg := Config{DatabaseURL: db.OwnerURL, AppDatabaseURL: db.AppURL, AppRole: pgtest.Roles.App, Addr: "127.0.0.1:0"}
+	if withKratos {
+		kratosDB := db.Name + "_kratos"
+		conn, err := pgx.Connect(ctx, pgtest.SuperuserURL("postgres"))
+		require.NoError(t, err)
+		_, err = conn.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{kratosDB}.Sanitize())
+		conn.Close(ctx)
+		require.NoError(t, err)
+		cfg.KratosDSN = pgtest.SuperuserURL(kratosDB)
+		t.Cleanup(func() {
+			c, err := pgx.Connect(ctx, pgtest.SuperuserURL("postgres"))
+			if err == nil {
+				_, _ = c.Exec(ctx, `DROP DATABASE IF EXISTS `+pgx.Identifier{kratosDB}.Sanitize()+` WITH (FORCE)`)
+				c.Close(ctx)
+			}
+		})
+	}
+	m = NewMain(cfg, io.Discard)
 	t.Cleanup(func() { m.Close() })
 	require.NoError(t, m.Open(ctx, false))
 	county, err := demo.Seed(ctx, m.Tenants, io.Discard)
 	require.NoError(t, err)
-	_, key, err := m.Keys.Create(ctx, "e2e", county.ID, 0)
+	_, countyKey, err = m.Keys.Create(ctx, "e2e", county.ID, 0)
 	require.NoError(t, err)
 	require.NoError(t, m.Listen(ctx))
+	return m, countyKey, chromium
+}
 
+// runBrowserScript runs one frontend/e2e script against the server.
+func runBrowserScript(t *testing.T, script string, env ...string) {
+	t.Helper()
 	shots := t.TempDir()
-	cmd := exec.Command("node", "e2e/tree.e2e.mjs")
+	cmd := exec.Command("node", "e2e/"+script)
 	cmd.Dir = "../../frontend"
-	cmd.Env = append(os.Environ(), "BASE_URL="+m.URL(), "API_KEY="+key, "TENANT_CODE=371326106", "STREET_CODE=371326106",
-		"CHROMIUM="+chromium, "SCREENSHOT_DIR="+shots)
+	cmd.Env = append(append(os.Environ(), "SCREENSHOT_DIR="+shots), env...)
 	out, err := cmd.CombinedOutput()
 	t.Log(string(out))
 	require.NoError(t, err, "browser test failed; screenshots in %s", shots)
 	require.Contains(t, string(out), "1 passed, 0 failed")
+}
+
+// TestBrowserImportsIntoTheTree: open a street's tree, import a CSV, see
+// the per-line errors of a bad one, search.
+func TestBrowserImportsIntoTheTree(t *testing.T) {
+	m, key, chromium := browserMain(t, false)
+	runBrowserScript(t, "tree.e2e.mjs", "BASE_URL="+m.URL(), "API_KEY="+key, "TENANT_CODE=371326106", "STREET_CODE=371326106", "CHROMIUM="+chromium)
+}
+
+// TestBrowserInvitedGridWorkerSeesOnlyItsGrid: an admin invites a grid
+// worker, who sets a password from the link and code, signs in through
+// Kratos and sees only that grid.
+func TestBrowserInvitedGridWorkerSeesOnlyItsGrid(t *testing.T) {
+	if _, err := os.Stat("../../frontend/e2e/staff.e2e.mjs"); err != nil {
+		t.Skip("frontend/e2e/staff.e2e.mjs not written yet")
+	}
+	m, key, chromium := browserMain(t, true)
+	runBrowserScript(t, "staff.e2e.mjs", "BASE_URL="+m.URL(), "API_KEY="+key, "TENANT_CODE=371326106",
+		"GRID_CODE=37132610600101001", "OTHER_GRID_NAME=地方村第2网格", "CHROMIUM="+chromium)
 }
