@@ -39,9 +39,11 @@ Usage:
   fengqiao serve               serve the API and web app
   fengqiao migrate             apply database migrations (as the owner role)
   fengqiao openapi             print the OpenAPI document (YAML)
-  fengqiao seed demo           create the demo county and its streets (idempotent)
+  fengqiao seed demo           migrate, then create the demo county and its streets (idempotent)
   fengqiao apikey create -county CODE [-tenant CODE] -name NAME
                                issue an API key scoped to a county or one street
+  fengqiao admin create -county CODE -name NAME (-email E | -phone +86…)
+                               make a county administrator and print their sign-in link
 
 Configuration is read from the environment; see README.md.
 `
@@ -86,7 +88,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		_, err = stdout.Write(out)
 		return err
 	}
-	if args[0] != "seed" && args[0] != "apikey" && len(args) > 1 {
+	if args[0] != "seed" && args[0] != "apikey" && args[0] != "admin" && len(args) > 1 {
 		fmt.Fprint(stdout, usage)
 		return fmt.Errorf("%s takes no arguments; configuration comes from the environment", args[0])
 	}
@@ -110,13 +112,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		if len(args) < 2 || args[1] != "demo" {
 			return errors.New("usage: fengqiao seed demo")
 		}
-		if err := m.Open(ctx, false); err != nil {
+		// Seeding needs the schema; migrating is idempotent.
+		if err := m.Open(ctx, true); err != nil {
 			return err
 		}
 		_, err := demo.Seed(ctx, m.Tenants, stdout)
 		return err
 	case "apikey":
 		return m.apikey(ctx, args[1:])
+	case "admin":
+		return m.adminCreate(ctx, args[1:])
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 }
@@ -275,6 +280,12 @@ func (m *Main) Listen(ctx context.Context) error {
 }
 
 func (m *Main) startKratos(ctx context.Context) error {
+	return m.startKratosFor(ctx, m.URL())
+}
+
+// startKratosFor starts the configured Kratos; publicURL is the Fengqiao
+// address its links point at.
+func (m *Main) startKratosFor(ctx context.Context, publicURL string) error {
 	if m.Config.KratosPublicURL != "" {
 		m.kratosURLs = [2]string{m.Config.KratosPublicURL, m.Config.KratosAdminURL}
 		return nil
@@ -288,7 +299,7 @@ func (m *Main) startKratos(ctx context.Context) error {
 		secrets = filepath.Join(m.Config.DataDir, "kratos-secrets.json")
 	}
 	var err error
-	m.kratos, err = kratoslocal.Start(ctx, kratoslocal.Options{DSN: m.Config.KratosDSN, PublicURL: m.URL(), SecretsFile: secrets, Log: m.Out})
+	m.kratos, err = kratoslocal.Start(ctx, kratoslocal.Options{DSN: m.Config.KratosDSN, PublicURL: publicURL, SecretsFile: secrets, Log: m.Out})
 	if err != nil {
 		return err
 	}
@@ -453,5 +464,47 @@ func (m *Main) apikey(ctx context.Context, args []string) error {
 		scope = "street " + *tenantCode
 	}
 	fmt.Fprintf(m.Out, "API key %d %q for %s (shown once; store it now):\n%s\n", k.ID, *name, scope, key)
+	return nil
+}
+
+// adminCreate makes the first (or another) county administrator. The
+// recovery link points at the server's address; the person opens it once
+// the server runs, enters the code and sets a password.
+func (m *Main) adminCreate(ctx context.Context, args []string) error {
+	const usageLine = "usage: fengqiao admin create -county CODE -name NAME (-email E | -phone +86…)"
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New(usageLine)
+	}
+	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
+	countyCode := fs.String("county", "", "county code (6 digits)")
+	name := fs.String("name", "", "the person's name")
+	email := fs.String("email", "", "their email address")
+	phone := fs.String("phone", "", "their phone number in international form")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *countyCode == "" || *name == "" || (*email == "" && *phone == "") {
+		return errors.New(usageLine)
+	}
+	if err := m.Open(ctx, false); err != nil {
+		return err
+	}
+	county, err := m.Tenants.CountyByCode(ctx, *countyCode)
+	if err != nil {
+		return err
+	}
+	if err := m.startKratosFor(ctx, "http://"+m.Config.Addr); err != nil {
+		return err
+	}
+	if m.kratosURLs[1] == "" {
+		return errors.New("no Kratos: set KRATOS_PUBLIC_URL and KRATOS_ADMIN_URL, or use the private database (no DATABASE_URL)")
+	}
+	svc := staff.NewService(m.Tenants.DB(), staff.NewKratos(m.kratosURLs[1], nil))
+	invited, err := svc.InviteToCounty(ctx, county.ID, staff.Invitation{Name: *name, Email: *email, Phone: *phone, Role: staff.CountyAdmin})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Out, "%s is now an administrator of %s. With the server running, they open\n  %s\nand enter the code %s to set a password (valid 72 hours).\n",
+		*name, county.Name, invited.RecoveryLink, invited.RecoveryCode)
 	return nil
 }

@@ -187,3 +187,20 @@ func TestBrowserInvitedGridWorkerSeesOnlyItsGrid(t *testing.T) {
 	runBrowserScript(t, "staff.e2e.mjs", "BASE_URL="+m.URL(), "API_KEY="+key, "TENANT_CODE=371326106",
 		"GRID_CODE=37132610600101001", "OTHER_GRID_NAME=地方村第2网格", "CHROMIUM="+chromium)
 }
+
+func TestAdminCreatePrintsASignInLink(t *testing.T) {
+	t.Setenv("FENGQIAO_DATA_DIR", t.TempDir())
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("FENGQIAO_PG_FAST", "1")
+	ctx := context.Background()
+	var out strings.Builder
+	require.NoError(t, run(ctx, []string{"seed", "demo"}, &out))
+	out.Reset()
+	args := []string{"admin", "create", "-county", "371326", "-name", "首位管理员", "-email", "first@pingyi.example"}
+	require.NoError(t, run(ctx, args, &out))
+	require.Regexp(t, `http://127\.0\.0\.1:8080/recover\?flow=[0-9a-f-]{36}\nand enter the code [0-9]{6}`, out.String())
+
+	err := run(ctx, args, io.Discard)
+	require.ErrorContains(t, err, "already holds this role", "a second run must not create a second administrator")
+	require.Error(t, run(ctx, []string{"admin", "create", "-county", "371326", "-name", "无联系方式"}, io.Discard))
+}
