@@ -169,6 +169,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{staff.GridWorker, "read other street", "GET", node(b, "371326101001"), "", deny},
 		{staff.GridWorker, "rename own grid", "PATCH", node(a, ownGrid), rename, deny},
 		{staff.GridWorker, "list categories", "GET", a + "/categories", "", allow},
+		{staff.GridWorker, "open own street", "GET", a, "", allow},
+		{staff.GridWorker, "open other street", "GET", b, "", deny},
+		{staff.DepartmentStaff, "open own street", "GET", a, "", allow},
 		// Community staff: its community's subtree.
 		{staff.CommunityStaff, "read own community", "GET", node(a, community), "", allow},
 		{staff.CommunityStaff, "read grid below", "GET", node(a, siblingGrid), "", allow},
@@ -299,4 +302,27 @@ func mustAuthz(t *testing.T) *authz.Authorizer {
 	a, err := authz.New()
 	require.NoError(t, err)
 	return a
+}
+
+func TestChangeRoleAnswersWithTheWholeMember(t *testing.T) {
+	mx := setupMatrix(t)
+	entries, err := mx.staffSvc.ListStreet(context.Background(), tenants.Scope{TenantID: mx.streetA.ID}, mx.streetA.RootID)
+	require.NoError(t, err)
+	var membership int64
+	for _, e := range entries {
+		if e.Role == staff.GridWorker {
+			membership = e.Membership.ID
+		}
+	}
+	require.NotZero(t, membership)
+	body := fmt.Sprintf(`{"role":"community_staff","node_id":%d}`, mx.nodes["371326001002"])
+	req := httptest.NewRequest("PATCH", fmt.Sprintf("/api/v1/tenants/371326001/staff/%d", membership), strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Session-Token", mx.tokens[staff.StreetAdmin])
+	rec := httptest.NewRecorder()
+	mx.handler.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Contains(t, rec.Body.String(), `"name":"测试grid_worker"`)
+	require.Contains(t, rec.Body.String(), `"node_name":"西关社区"`)
+	require.Contains(t, rec.Body.String(), `"role":"community_staff"`)
 }

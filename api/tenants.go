@@ -88,6 +88,7 @@ type meOutput struct {
 		CountyWide  bool             `json:"county_wide" doc:"reads every street of the county"`
 		Memberships []MembershipBody `json:"memberships" doc:"the roles a signed-in person holds"`
 		Streets     []string         `json:"streets" doc:"codes of the streets the caller can open"`
+		Permissions []string         `json:"county_permissions,omitempty" doc:"what the caller may do at the county level, as resource:action"`
 	}
 }
 
@@ -197,6 +198,7 @@ func (s *Server) me(ctx context.Context) (*meOutput, error) {
 	b := &out.Body
 	b.Credential, b.Name, b.County, b.CountyWide = p.Credential, p.Name, countyBody(c), p.countyWide()
 	b.Memberships, b.Streets = []MembershipBody{}, []string{}
+	b.Permissions = s.permissionsAt(ctx, nil, []string{countyDomain(p.CountyID)})
 	var visible []tenants.Tenant
 	switch {
 	case p.countyWide():

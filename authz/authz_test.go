@@ -73,15 +73,15 @@ func TestPolicySanity(t *testing.T) {
 	}), a.Permissions(StreetAdmin))
 
 	require.Equal(t, perms("competition", "read", "competition", "score"), a.Permissions(Judge))
-	require.ElementsMatch(t, perms("case", "read", "case", "write", "node", "read", "department", "read",
+	require.ElementsMatch(t, perms("tenant", "read", "case", "read", "case", "write", "node", "read", "department", "read",
 		"category", "read", "staff", "read"), a.Permissions(Dispatcher))
-	require.ElementsMatch(t, perms("case", "read", "case", "write", "node", "read", "department", "read",
+	require.ElementsMatch(t, perms("tenant", "read", "case", "read", "case", "write", "node", "read", "department", "read",
 		"category", "read"), a.Permissions(DepartmentStaff))
-	require.ElementsMatch(t, perms("case", "read", "case", "write", "node", "read", "staff", "read",
+	require.ElementsMatch(t, perms("tenant", "read", "case", "read", "case", "write", "node", "read", "staff", "read",
 		"department", "read", "category", "read"), a.Permissions(CommunityStaff))
-	require.ElementsMatch(t, perms("case", "read", "case", "write", "node", "read", "category", "read"),
+	require.ElementsMatch(t, perms("tenant", "read", "case", "read", "case", "write", "node", "read", "category", "read"),
 		a.Permissions(GridWorker))
-	require.ElementsMatch(t, perms("case", "read", "node", "read", "category", "read"), a.Permissions(Mediator))
+	require.ElementsMatch(t, perms("tenant", "read", "case", "read", "node", "read", "category", "read"), a.Permissions(Mediator))
 	require.Empty(t, a.Permissions("root"))
 }
 

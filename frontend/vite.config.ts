@@ -16,6 +16,7 @@ export default defineConfig({
   server: {
     proxy: {
       '/api': backend,
+      '/identity': backend,
       '/openapi.yaml': backend,
     },
   },

@@ -453,9 +453,10 @@ func (s *Service) ChangeStreetRole(ctx context.Context, scope tenants.Scope, mem
 	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `UPDATE memberships SET role = $3, node_id = $4, department_id = nullif($5, 0)
 			WHERE tenant_id = $1 AND id = $2
-			RETURNING id, tenant_id, identity_id::text, role, node_id, coalesce(department_id, 0), created_at`,
+			RETURNING id, (SELECT t.county_id FROM tenants t WHERE t.id = memberships.tenant_id),
+				tenant_id, identity_id::text, role, node_id, coalesce(department_id, 0), created_at`,
 			scope.TenantID, membershipID, role, node.ID, departmentID).
-			Scan(&m.ID, &m.TenantID, &m.IdentityID, &m.Role, &m.NodeID, &m.DepartmentID, &m.CreatedAt)
+			Scan(&m.ID, &m.CountyID, &m.TenantID, &m.IdentityID, &m.Role, &m.NodeID, &m.DepartmentID, &m.CreatedAt)
 		if err != nil {
 			return err
 		}
@@ -469,7 +470,6 @@ func (s *Service) ChangeStreetRole(ctx context.Context, scope tenants.Scope, mem
 	case err != nil:
 		return Membership{}, fmt.Errorf("change membership %d: %w", membershipID, err)
 	}
-	m.CountyID = scope.CountyID
 	return m, nil
 }
 

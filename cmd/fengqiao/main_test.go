@@ -180,9 +180,6 @@ func TestBrowserImportsIntoTheTree(t *testing.T) {
 // worker, who sets a password from the link and code, signs in through
 // Kratos and sees only that grid.
 func TestBrowserInvitedGridWorkerSeesOnlyItsGrid(t *testing.T) {
-	if _, err := os.Stat("../../frontend/e2e/staff.e2e.mjs"); err != nil {
-		t.Skip("frontend/e2e/staff.e2e.mjs not written yet")
-	}
 	m, key, chromium := browserMain(t, true)
 	runBrowserScript(t, "staff.e2e.mjs", "BASE_URL="+m.URL(), "API_KEY="+key, "TENANT_CODE=371326106",
 		"GRID_CODE=37132610600101001", "OTHER_GRID_NAME=地方村第2网格", "CHROMIUM="+chromium)

@@ -5,7 +5,7 @@ import { createApp } from 'vue'
 import App from './App.vue'
 import { configureClient } from './api/client'
 import { i18n } from './i18n'
-import { createAppRouter } from './router'
+import { createAppRouter, signinFor } from './router'
 import { disconnect, initSession, session } from './session'
 
 // Before the router exists: it must not see the "#key=…" fragment.
@@ -14,10 +14,11 @@ const router = createAppRouter()
 
 configureClient({
   getKey: () => session.apiKey,
+  // The session ended or the key was revoked: sign in again, then come back here.
   onUnauthorized: () => {
     disconnect()
     const current = router.currentRoute.value
-    if (current.name !== 'connect') void router.push({ name: 'connect', query: { redirect: current.fullPath } })
+    if (!current.meta.public) void router.push(signinFor(current))
   },
 })
 

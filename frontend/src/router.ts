@@ -1,39 +1,70 @@
-import { createRouter, createWebHistory, type Router } from 'vue-router'
+import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteLocationRaw, type Router, type RouterHistory } from 'vue-router'
 import { ApiError } from './api/client'
 import { toProblem } from './api/problem'
-import { disconnect, loadMe, session } from './session'
+import type { Me } from './api/types'
+import { loadMe, rememberReturn, session } from './session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without being signed in (sign-in, invitation, Kratos's pages). */
+    public?: boolean
+  }
+}
+
+/** Where someone lands: the county's street list when they see the whole county, else their (first) street. */
+export function landing(me: Me): RouteLocationRaw {
+  if (me.county_wide) return { name: 'streets' }
+  const first = me.streets?.[0] ?? me.tenant?.code
+  if (first) return { name: 'street', params: { code: first } }
+  // Signed in but holding no role anywhere: the account page says so.
+  return { name: 'account' }
+}
+
+/** The sign-in page, remembering where the user wanted to go. */
+export function signinFor(to: Pick<RouteLocationNormalized, 'fullPath'>): RouteLocationRaw {
+  rememberReturn(to.fullPath)
+  return { name: 'signin', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+}
+
+/** Redirects a signed-in user away from pages their roles do not reach. */
+export function reachable(to: RouteLocationNormalized, me: Me): true | RouteLocationRaw {
+  if ((to.name === 'streets' || to.name === 'county-staff') && !me.county_wide) return landing(me)
+  if (to.name === 'street' && !me.county_wide) {
+    const streets = me.streets ?? (me.tenant ? [me.tenant.code] : [])
+    if (!streets.includes(String(to.params.code))) return landing(me)
+  }
+  return true
+}
 
 /** Created only after initSession(): the history reads the URL, which must no longer hold the "#key=…" fragment. */
-export function createAppRouter(): Router {
+export function createAppRouter(history: RouterHistory = createWebHistory()): Router {
   const router = createRouter({
-    history: createWebHistory(),
+    history,
     routes: [
-      { path: '/connect', name: 'connect', component: () => import('./views/ConnectView.vue') },
+      { path: '/signin', name: 'signin', component: () => import('./views/SigninView.vue'), meta: { public: true } },
+      { path: '/connect', name: 'connect', component: () => import('./views/ConnectView.vue'), meta: { public: true } },
+      { path: '/recover', name: 'recover', component: () => import('./views/RecoverView.vue'), meta: { public: true } },
+      { path: '/error', name: 'error', component: () => import('./views/ErrorView.vue'), meta: { public: true } },
+      { path: '/account', name: 'account', component: () => import('./views/AccountView.vue') },
       { path: '/', name: 'streets', component: () => import('./views/StreetsView.vue') },
+      { path: '/county/staff', name: 'county-staff', component: () => import('./views/CountyStaffView.vue') },
       { path: '/streets/:code', name: 'street', component: () => import('./views/StreetView.vue'), props: true },
       { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
     ],
   })
 
   router.beforeEach(async (to) => {
-    if (to.name === 'connect') return true
-    const back = { name: 'connect', query: { redirect: to.fullPath } }
-    if (!session.apiKey) return back
+    if (to.meta.public) return true
     if (!session.me) {
       try {
         await loadMe()
       } catch (e) {
-        if (e instanceof ApiError && e.status === 401) disconnect()
-        else session.lastError = toProblem(e)
-        return back
+        // No session and no (valid) key: sign in. Any other failure is shown on the sign-in page.
+        if (!(e instanceof ApiError && e.status === 401)) session.lastError = toProblem(e)
+        return signinFor(to)
       }
     }
-    // A street-scoped key can only see its own street.
-    const tenant = session.me?.tenant
-    if (tenant && (to.name === 'streets' || (to.name === 'street' && to.params.code !== tenant.code))) {
-      return { name: 'street', params: { code: tenant.code } }
-    }
-    return true
+    return reachable(to, session.me!)
   })
 
   return router

@@ -1,10 +1,16 @@
-// Who the app is connected as: the API key (kept in localStorage) and the
-// /me answer for it. Replaced by staff sign-in in the next milestone.
+// Who the app talks to the API as: a staff session (the fengqiao_session cookie,
+// set by signing in through Kratos) or an API key (kept in localStorage; sent
+// as a Bearer header, which then takes precedence over the cookie), and the
+// /me answer for it.
 import { reactive } from 'vue'
 import { api } from './api'
-import type { Problem, Me } from './api/types'
+import { ApiError } from './api/client'
+import type { Me, Problem } from './api/types'
+import { kratos } from './identity/kratos'
 
 export const KEY_STORAGE = 'fengqiao.apiKey'
+/** Where to go after signing in: the page that sent the user to /signin. */
+export const RETURN_STORAGE = 'fengqiao.returnTo'
 
 /** The key from a "#key=…" fragment, as printed by the dev server; null when absent. */
 export function keyFromFragment(hash: string): string | null {
@@ -38,7 +44,7 @@ export function adoptKeyFromUrl(loc: Pick<Location, 'hash' | 'pathname' | 'searc
 export const session = reactive({
   apiKey: null as string | null,
   me: null as Me | null,
-  /** Why the last /me for the stored key failed (other than 401), shown on the connect page. */
+  /** Why the last /me failed (other than 401), shown on the sign-in page. */
   lastError: null as Problem | null,
 })
 
@@ -49,10 +55,26 @@ export function setKey(key: string, me: Me): void {
   session.lastError = null
 }
 
+/** Forgets the API key and who we were; a session cookie, if any, is left to signOut(). */
 export function disconnect(): void {
   localStorage.removeItem(KEY_STORAGE)
   session.apiKey = null
   session.me = null
+}
+
+/** Ends whatever the app is connected with: the key is forgotten, a staff session is revoked at Kratos. */
+export async function signOut(): Promise<void> {
+  const wasSession = session.me?.credential === 'session'
+  disconnect()
+  if (wasSession) await kratos.logout()
+}
+
+/** After signing in with a password: the session must not be shadowed by an old key. */
+export function forgetKey(): void {
+  localStorage.removeItem(KEY_STORAGE)
+  session.apiKey = null
+  session.me = null
+  session.lastError = null
 }
 
 /** Called once at start-up, before the router reads the URL. */
@@ -61,9 +83,40 @@ export function initSession(): void {
   session.apiKey = localStorage.getItem(KEY_STORAGE)
 }
 
-/** Loads /me for the stored key; a 401 is left to the caller (the router guard). */
+/**
+ * Loads /me with the stored key, or else the session cookie. A stored key the
+ * server rejects is dropped and the cookie tried instead; a 401 after that is
+ * left to the caller (the router guard).
+ */
 export async function loadMe(): Promise<Me> {
-  session.me = await api.me(session.apiKey ?? '')
+  try {
+    session.me = await api.me(session.apiKey ?? undefined)
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 401 && session.apiKey)) throw e
+    disconnect()
+    session.me = await api.me()
+  }
   session.lastError = null
   return session.me
+}
+
+export function rememberReturn(path: string, storage: Storage = sessionStorage): void {
+  if (path.startsWith('/') && !path.startsWith('//')) storage.setItem(RETURN_STORAGE, path)
+}
+
+/** The page to open after signing in: the redirect query if sane, else the remembered one, else home. */
+export function takeReturn(query: unknown, storage: Storage = sessionStorage): string {
+  const stored = storage.getItem(RETURN_STORAGE)
+  storage.removeItem(RETURN_STORAGE)
+  for (const candidate of [query, stored]) {
+    if (typeof candidate === 'string' && candidate.startsWith('/') && !candidate.startsWith('//') && !isAuthPath(candidate)) {
+      return candidate
+    }
+  }
+  return '/'
+}
+
+/** Pages that only make sense on the way in; never a place to return to. */
+function isAuthPath(path: string): boolean {
+  return /^\/(signin|connect|recover|error)(?:[/?#]|$)/.test(path)
 }

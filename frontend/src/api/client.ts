@@ -1,5 +1,6 @@
-// A small typed fetch wrapper: every call carries the stored API key, and every
-// failure becomes an ApiError holding an RFC 9457 problem.
+// A small typed fetch wrapper: every call carries the stored API key or, without
+// one, the staff session cookie (same origin), and every failure becomes an
+// ApiError holding an RFC 9457 problem.
 import type { Problem } from './types'
 
 const API_BASE = '/api/v1'
@@ -18,7 +19,7 @@ export class ApiError extends Error {
 
 export interface ClientConfig {
   getKey: () => string | null
-  /** Called on any 401 unless the request opted out; the app sends the user to /connect. */
+  /** Called on any 401 unless the request opted out; the app sends the user to /signin. */
   onUnauthorized: () => void
 }
 
@@ -63,7 +64,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
 
   let res: Response
   try {
-    res = await fetch(buildUrl(path, opts.query), { method, headers, body })
+    res = await fetch(buildUrl(path, opts.query), { method, headers, body, credentials: 'same-origin' })
   } catch (e) {
     throw new ApiError(0, { title: 'Network error', detail: e instanceof Error ? e.message : String(e) })
   }

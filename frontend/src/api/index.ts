@@ -3,18 +3,23 @@ import { request } from './client'
 import type { components } from './schema'
 import type {
   Category,
+  ChangeRoleBody,
   CreateCategoryBody,
   CreateDepartmentBody,
   CreateNodeBody,
   CreateTenantBody,
   Department,
   ImportResult,
+  Invitation,
+  InviteCountyBody,
+  InviteStreetBody,
   ItemList,
   Me,
   Node,
   NodeDetail,
   NodeHit,
   NodeRef,
+  StaffMember,
   Tenant,
   UpdateCategoryBody,
   UpdateDepartmentBody,
@@ -31,7 +36,8 @@ const items = <T>(list: ItemList<T>): T[] => list.items ?? []
 const withPath = <T extends { path: NodeRef[] | null }>(n: T): T & { path: NodeRef[] } => ({ ...n, path: n.path ?? [] })
 
 export const api = {
-  me: (key?: string) => request<Me>('GET', '/me', { key, ignoreUnauthorized: key !== undefined }),
+  /** Who the caller is; a 401 is left to the caller (the router guard, the connect page). */
+  me: (key?: string) => request<Me>('GET', '/me', { key, ignoreUnauthorized: true }),
 
   listTenants: (county: string) =>
     request<ItemList<Tenant>>('GET', `/counties/${seg(county)}/tenants`).then(items),
@@ -76,4 +82,20 @@ export const api = {
     request<Category>('POST', `/tenants/${seg(tenant)}/categories`, { json: body }),
   updateCategory: (tenant: string, id: number, body: UpdateCategoryBody) =>
     request<Category>('PATCH', `/tenants/${seg(tenant)}/categories/${id}`, { json: body }),
+
+  listStaff: (tenant: string, nodeId?: number) =>
+    request<ItemList<StaffMember>>('GET', `/tenants/${seg(tenant)}/staff`, { query: { node_id: nodeId } }).then(items),
+  inviteStaff: (tenant: string, body: InviteStreetBody) =>
+    request<Invitation>('POST', `/tenants/${seg(tenant)}/staff`, { json: body }),
+  changeStaffRole: (tenant: string, membershipId: number, body: ChangeRoleBody) =>
+    request<StaffMember>('PATCH', `/tenants/${seg(tenant)}/staff/${membershipId}`, { json: body }),
+  revokeStaffRole: (tenant: string, membershipId: number) =>
+    request<void>('DELETE', `/tenants/${seg(tenant)}/staff/${membershipId}`),
+
+  listCountyStaff: (county: string) =>
+    request<ItemList<StaffMember>>('GET', `/counties/${seg(county)}/staff`).then(items),
+  inviteCountyStaff: (county: string, body: InviteCountyBody) =>
+    request<Invitation>('POST', `/counties/${seg(county)}/staff`, { json: body }),
+  revokeCountyStaffRole: (county: string, membershipId: number) =>
+    request<void>('DELETE', `/counties/${seg(county)}/staff/${membershipId}`),
 }

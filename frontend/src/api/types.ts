@@ -28,6 +28,17 @@ export type Problem = Omit<Schemas['ErrorModel'], 'type'> & { type?: string }
 
 // tenant is absent for a county-wide key.
 export type Me = Schemas['MeOutputBody']
+export type Membership = Schemas['MembershipBody']
+export type Role = Membership['role']
+export type StreetRole = Schemas['InviteStreetInputBody']['role']
+export type CountyRole = Schemas['InviteCountyInputBody']['role']
+export type Credential = Me['credential']
+
+export type StaffMember = Schemas['StaffMember']
+export type Invitation = Schemas['InvitationOutputBody']
+export type InviteStreetBody = Schemas['InviteStreetInputBody']
+export type InviteCountyBody = Schemas['InviteCountyInputBody']
+export type ChangeRoleBody = Schemas['ChangeRoleInputBody']
 
 // The server may send "path": null for the root; the API layer turns that into [].
 export type NodeHit = Omit<Schemas['NodeHit'], 'path'> & { path: NodeRef[] }
