@@ -120,6 +120,19 @@ type CountyMembershipPath struct {
 
 type memberOutput struct{ Body StaffMember }
 
+type codeOutput struct {
+	Body struct {
+		RecoveryLink string `json:"recovery_link" doc:"give this link and code to the person (valid 72 hours)"`
+		RecoveryCode string `json:"recovery_code"`
+	}
+}
+
+func newCodeBody(link, code string) *codeOutput {
+	out := &codeOutput{}
+	out.Body.RecoveryLink, out.Body.RecoveryCode = link, code
+	return out
+}
+
 func (s *Server) registerStaff(api huma.API) {
 	tags := []string{"Staff"}
 	tenantOp(s, api, huma.Operation{
@@ -174,6 +187,27 @@ func (s *Server) registerStaff(api huma.API) {
 		Description: "The person keeps their account and any other roles; this one stops granting at once on every server.",
 	}, need{Resource: "staff", Action: "write"}, func(ctx context.Context, st street, in *MembershipPath) (*struct{}, error) {
 		return nil, s.Staff.RevokeStreet(ctx, st.Scope, in.ID)
+	})
+	tenantOp(s, api, huma.Operation{
+		OperationID: "new-staff-code", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/staff/{id}/code", Tags: tags,
+		Summary:     "Issue a new sign-in code",
+		Description: "A fresh link and code for the person holding this role: an expired invitation, or a forgotten password (no mail is sent).",
+	}, need{Resource: "staff", Action: "invite"}, func(ctx context.Context, st street, in *MembershipPath) (*codeOutput, error) {
+		link, code, err := s.Staff.NewStreetCode(ctx, st.Scope, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return newCodeBody(link, code), nil
+	})
+	countyOp(s, api, huma.Operation{
+		OperationID: "new-county-staff-code", Method: http.MethodPost, Path: "/api/v1/counties/{countyCode}/staff/{id}/code", Tags: tags,
+		Summary: "Issue a new sign-in code for a county role",
+	}, need{Resource: "staff", Action: "invite"}, func(ctx context.Context, c tenants.County, in *CountyMembershipPath) (*codeOutput, error) {
+		link, code, err := s.Staff.NewCountyCode(ctx, c.ID, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		return newCodeBody(link, code), nil
 	})
 	countyOp(s, api, huma.Operation{
 		OperationID: "list-county-staff", Method: http.MethodGet, Path: "/api/v1/counties/{countyCode}/staff", Tags: tags,

@@ -242,7 +242,10 @@ func (s *Service) finishInvite(ctx context.Context, m Membership, in Invitation,
 	}
 	link, code, err := s.ids.Recovery(ctx, m.IdentityID)
 	if err != nil {
-		return Invited{}, fmt.Errorf("invite %s: recovery code: %w", in.Name, err)
+		// The role stands; the inviter asks for a new code once the
+		// identity provider answers again.
+		return Invited{}, fmt.Errorf("invite %s: %w", in.Name, &fengqiao.Error{Code: fengqiao.EUNAVAILABLE,
+			Message: "the role was granted, but no sign-in code could be made now: request a new code for this person later"})
 	}
 	return Invited{
 		Person:       Person{IdentityID: m.IdentityID, CountyID: m.CountyID, Name: in.Name, Email: in.Email, Phone: in.Phone},
@@ -471,6 +474,33 @@ func (s *Service) ChangeStreetRole(ctx context.Context, scope tenants.Scope, mem
 		return Membership{}, fmt.Errorf("change membership %d: %w", membershipID, err)
 	}
 	return m, nil
+}
+
+// NewStreetCode issues a fresh sign-in link and code for the person holding
+// a street membership: for an expired invitation or a forgotten password.
+func (s *Service) NewStreetCode(ctx context.Context, scope tenants.Scope, membershipID int64) (link, code string, err error) {
+	return s.newCode(ctx, scope, `SELECT identity_id::text FROM memberships WHERE tenant_id = $1 AND id = $2`, scope.TenantID, membershipID)
+}
+
+// NewCountyCode does the same for a county membership.
+func (s *Service) NewCountyCode(ctx context.Context, countyID, membershipID int64) (link, code string, err error) {
+	return s.newCode(ctx, tenants.Scope{CountyID: countyID}, `SELECT identity_id::text FROM county_memberships WHERE county_id = $1 AND id = $2`, countyID, membershipID)
+}
+
+func (s *Service) newCode(ctx context.Context, scope tenants.Scope, sql string, args ...any) (string, string, error) {
+	var identity string
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error { return tx.QueryRow(ctx, sql, args...).Scan(&identity) })
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", fengqiao.Errorf(fengqiao.ENOTFOUND, "membership %v not found", args[1])
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("find membership %v: %w", args[1], err)
+	}
+	link, code, err := s.ids.Recovery(ctx, identity)
+	if err != nil {
+		return "", "", fmt.Errorf("new sign-in code for membership %v: %w", args[1], err)
+	}
+	return link, code, nil
 }
 
 // RevokeStreet removes a street membership.

@@ -487,3 +487,22 @@ func TestAll(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, a.Load(all))
 }
+
+func TestNewSignInCode(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	invited := b.inviteStreet(t, b.streetA, staff.Invitation{Name: "补发", Email: b.email("resend"), Role: staff.GridWorker, NodeID: b.nodes[gridA1]})
+	link, code, err := b.svc.NewStreetCode(ctx, b.scopeA, invited.Membership.ID)
+	require.NoError(t, err)
+	require.Regexp(t, `^[0-9]{6}$`, code)
+	require.Contains(t, link, "/recover?flow=")
+	require.NotEqual(t, invited.RecoveryLink, link, "a new code comes with a new flow")
+
+	_, _, err = b.svc.NewStreetCode(ctx, b.scopeB, invited.Membership.ID)
+	require.Equal(t, fengqiao.ENOTFOUND, fengqiao.ErrorCode(err), "street B cannot issue codes for street A's people")
+
+	county := b.inviteCounty(t, b.county.ID, staff.Invitation{Name: "县级补发", Email: b.email("resend-county"), Role: staff.CountyViewer})
+	_, code, err = b.svc.NewCountyCode(ctx, b.county.ID, county.Membership.ID)
+	require.NoError(t, err)
+	require.Regexp(t, `^[0-9]{6}$`, code)
+}
