@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
@@ -85,8 +86,9 @@ const notifyChannel = "fengqiao_memberships"
 
 // Service manages staff and memberships.
 type Service struct {
-	db  *tenants.DB
-	ids Identities
+	db       *tenants.DB
+	ids      Identities
+	delivery Delivery
 }
 
 // NewService returns a Service. Without Identities, invitations answer
@@ -95,7 +97,13 @@ func NewService(db *tenants.DB, ids Identities) *Service {
 	if ids == nil {
 		ids = noIdentities{}
 	}
-	return &Service{db: db, ids: ids}
+	return &Service{db: db, ids: ids, delivery: LogDelivery{Log: slog.Default()}}
+}
+
+// WithDelivery sends sign-in codes through d as well as returning them.
+func (s *Service) WithDelivery(d Delivery) *Service {
+	s.delivery = d
+	return s
 }
 
 type noIdentities struct{}
@@ -247,12 +255,11 @@ func (s *Service) finishInvite(ctx context.Context, m Membership, in Invitation,
 		return Invited{}, fmt.Errorf("invite %s: %w", in.Name, &fengqiao.Error{Code: fengqiao.EUNAVAILABLE,
 			Message: "the role was granted, but no sign-in code could be made now: request a new code for this person later"})
 	}
-	return Invited{
-		Person:       Person{IdentityID: m.IdentityID, CountyID: m.CountyID, Name: in.Name, Email: in.Email, Phone: in.Phone},
-		Membership:   m,
-		RecoveryLink: link,
-		RecoveryCode: code,
-	}, nil
+	person := Person{IdentityID: m.IdentityID, CountyID: m.CountyID, Name: in.Name, Email: in.Email, Phone: in.Phone}
+	if err := s.delivery.Deliver(ctx, person, link, code); err != nil {
+		return Invited{}, fmt.Errorf("invite %s: deliver the code: %w", in.Name, err)
+	}
+	return Invited{Person: person, Membership: m, RecoveryLink: link, RecoveryCode: code}, nil
 }
 
 // addPerson records the person in their county unless they are already
@@ -488,17 +495,26 @@ func (s *Service) NewCountyCode(ctx context.Context, countyID, membershipID int6
 }
 
 func (s *Service) newCode(ctx context.Context, scope tenants.Scope, sql string, args ...any) (string, string, error) {
-	var identity string
-	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error { return tx.QueryRow(ctx, sql, args...).Scan(&identity) })
+	var to Person
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, sql, args...).Scan(&to.IdentityID); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT county_id, name, coalesce(email, ''), coalesce(phone, '') FROM staff WHERE identity_id = $1`, to.IdentityID).
+			Scan(&to.CountyID, &to.Name, &to.Email, &to.Phone)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", "", fengqiao.Errorf(fengqiao.ENOTFOUND, "membership %v not found", args[1])
 	}
 	if err != nil {
 		return "", "", fmt.Errorf("find membership %v: %w", args[1], err)
 	}
-	link, code, err := s.ids.Recovery(ctx, identity)
+	link, code, err := s.ids.Recovery(ctx, to.IdentityID)
 	if err != nil {
 		return "", "", fmt.Errorf("new sign-in code for membership %v: %w", args[1], err)
+	}
+	if err := s.delivery.Deliver(ctx, to, link, code); err != nil {
+		return "", "", fmt.Errorf("new sign-in code for membership %v: deliver: %w", args[1], err)
 	}
 	return link, code, nil
 }

@@ -506,3 +506,24 @@ func TestNewSignInCode(t *testing.T) {
 	require.NoError(t, err)
 	require.Regexp(t, `^[0-9]{6}$`, code)
 }
+
+// recordingDelivery stands in for an SMS or mail gateway: outside our
+// control, so a fake is what the test can use.
+type recordingDelivery struct{ got []string }
+
+func (r *recordingDelivery) Deliver(_ context.Context, to staff.Person, link, code string) error {
+	r.got = append(r.got, to.Name+" "+link+" "+code)
+	return nil
+}
+
+func TestInvitationIsDelivered(t *testing.T) {
+	b := setup(t)
+	rec := &recordingDelivery{}
+	b.svc.WithDelivery(rec)
+	invited := b.inviteStreet(t, b.streetA, staff.Invitation{Name: "送达", Email: b.email("deliver"), Role: staff.GridWorker, NodeID: b.nodes[gridA1]})
+	require.Equal(t, []string{"送达 " + invited.RecoveryLink + " " + invited.RecoveryCode}, rec.got)
+
+	link, code, err := b.svc.NewStreetCode(context.Background(), b.scopeA, invited.Membership.ID)
+	require.NoError(t, err)
+	require.Equal(t, "送达 "+link+" "+code, rec.got[1], "a new code is delivered the same way")
+}
