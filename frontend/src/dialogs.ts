@@ -1,6 +1,7 @@
 // Message-box helpers: the action runs while the confirm button spins, and on
 // failure the box stays open with the reason, so the user can fix and retry.
 import { ElMessage, ElMessageBox, type Action, type MessageBoxState } from 'element-plus'
+import { h } from 'vue'
 import { problemMessage } from './api/problem'
 import { i18n } from './i18n'
 
@@ -31,14 +32,39 @@ export async function promptName(message: string, current: string, save: (name: 
   }).catch(() => {})
 }
 
-/** Asks before a destructive action; resolves once run() succeeded, or quietly when cancelled. */
-export async function confirmAction(title: string, message: string, confirmText: string, run: () => Promise<void>): Promise<void> {
+/**
+ * Asks before an action, by default a destructive one (a red button); resolves
+ * once run() succeeded, or quietly when cancelled.
+ */
+export async function confirmAction(
+  title: string,
+  message: string,
+  confirmText: string,
+  run: () => Promise<void>,
+  { danger = true }: { danger?: boolean } = {},
+): Promise<void> {
   const { t } = i18n.global
   await ElMessageBox.confirm(message, title, {
-    type: 'warning',
+    type: danger ? 'warning' : 'info',
     confirmButtonText: confirmText,
     cancelButtonText: t('common.cancel'),
-    confirmButtonClass: 'el-button--danger',
+    confirmButtonClass: danger ? 'el-button--danger' : undefined,
     beforeClose: confirmWith(() => run()),
+  }).catch(() => {})
+}
+
+/**
+ * An invitation whose role was granted but for which no sign-in code could be
+ * made (503): what to do next, and the server's own detail.
+ */
+export async function alertGrantedWithoutCode(name: string, detail: string): Promise<void> {
+  const { t } = i18n.global
+  const message = h('div', { 'data-testid': 'invite-no-code' }, [
+    h('p', { class: 'problem-alert__detail' }, t('staff.grantedWithoutCode', { name })),
+    h('p', { class: 'form-hint' }, detail),
+  ])
+  await ElMessageBox.alert(message, t('staff.grantedWithoutCodeTitle'), {
+    type: 'warning',
+    confirmButtonText: t('common.close'),
   }).catch(() => {})
 }

@@ -1,4 +1,5 @@
 // Staff roles: which exist, where in the tree each may be held, and how they read.
+import { ApiError } from './api/client'
 import type { CountyRole, Me, NodeKind, Role, StreetRole } from './api/types'
 
 export const STREET_ROLES: readonly StreetRole[] = [
@@ -50,4 +51,16 @@ export function myRoles(me: Me | null | undefined): Role[] {
 /** Contact shown in staff lists: the email and/or the phone number. */
 export function contactOf(member: { email?: string; phone?: string }): string {
   return [member.email, member.phone].filter(Boolean).join(' / ')
+}
+
+/**
+ * The detail of an invitation that failed only half-way: the server granted the
+ * role but could not make a sign-in code (503, "the role was granted, …"). The
+ * person is staff now and gets a code later with the row's "new sign-in code".
+ * null for any other failure, e.g. a 503 before anything was granted.
+ */
+export function grantedWithoutCode(e: unknown): string | null {
+  if (!(e instanceof ApiError) || e.status !== 503) return null
+  const detail = e.problem.detail ?? ''
+  return /\brole was granted\b/i.test(detail) ? detail : null
 }

@@ -61,6 +61,29 @@ describe('api client', () => {
     expect((init.headers as Record<string, string>)['Content-Type']).toBeUndefined()
   })
 
+  it('asks for a new sign-in code for a street or county role', async () => {
+    const code = { recovery_link: 'https://fengqiao.example/recover?flow=f1', recovery_code: '123456' }
+    const fetch = reply(200, code)
+    vi.stubGlobal('fetch', fetch)
+    configureClient({ getKey: () => 'k1', onUnauthorized: vi.fn() })
+    expect(await api.newStaffCode('371326106', 7)).toEqual(code)
+    expect(await api.newCountyStaffCode('371326', 3)).toEqual(code)
+    const calls = fetch.mock.calls as unknown as [string, RequestInit][]
+    expect(calls.map(([url, init]) => [init.method, url])).toEqual([
+      ['POST', '/api/v1/tenants/371326106/staff/7/code'],
+      ['POST', '/api/v1/counties/371326/staff/3/code'],
+    ])
+    expect(calls[0][1].body).toBeUndefined()
+  })
+
+  it('throws the problem when no new code can be made', async () => {
+    vi.stubGlobal('fetch', reply(404, { title: 'Not Found', status: 404, detail: 'membership 9 not found' }, 'application/problem+json'))
+    configureClient({ getKey: () => 'k1', onUnauthorized: vi.fn() })
+    const err = (await api.newStaffCode('371326106', 9).catch((e: unknown) => e)) as ApiError
+    expect(err.status).toBe(404)
+    expect(err.problem.detail).toBe('membership 9 not found')
+  })
+
   it('turns a network failure into a problem', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))))
     const err = (await api.getTenant('371326001').catch((e: unknown) => e)) as ApiError

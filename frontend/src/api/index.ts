@@ -19,6 +19,7 @@ import type {
   NodeDetail,
   NodeHit,
   NodeRef,
+  SignInCode,
   StaffMember,
   Tenant,
   UpdateCategoryBody,
@@ -91,6 +92,9 @@ export const api = {
     request<StaffMember>('PATCH', `/tenants/${seg(tenant)}/staff/${membershipId}`, { json: body }),
   revokeStaffRole: (tenant: string, membershipId: number) =>
     request<void>('DELETE', `/tenants/${seg(tenant)}/staff/${membershipId}`),
+  /** A new sign-in link and code for the person holding this role (staff:invite). */
+  newStaffCode: (tenant: string, membershipId: number) =>
+    request<SignInCode>('POST', `/tenants/${seg(tenant)}/staff/${membershipId}/code`),
 
   listCountyStaff: (county: string) =>
     request<ItemList<StaffMember>>('GET', `/counties/${seg(county)}/staff`).then(items),
@@ -98,4 +102,6 @@ export const api = {
     request<Invitation>('POST', `/counties/${seg(county)}/staff`, { json: body }),
   revokeCountyStaffRole: (county: string, membershipId: number) =>
     request<void>('DELETE', `/counties/${seg(county)}/staff/${membershipId}`),
+  newCountyStaffCode: (county: string, membershipId: number) =>
+    request<SignInCode>('POST', `/counties/${seg(county)}/staff/${membershipId}/code`),
 }

@@ -36,6 +36,8 @@ export type Credential = Me['credential']
 
 export type StaffMember = Schemas['StaffMember']
 export type Invitation = Schemas['InvitationOutputBody']
+/** A fresh sign-in link and code for someone already holding a role. */
+export type SignInCode = Schemas['CodeOutputBody']
 export type InviteStreetBody = Schemas['InviteStreetInputBody']
 export type InviteCountyBody = Schemas['InviteCountyInputBody']
 export type ChangeRoleBody = Schemas['ChangeRoleInputBody']
