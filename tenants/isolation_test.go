@@ -17,8 +17,9 @@ import (
 
 // fixtureEnv is what a fixture may use to build a valid row of one tenant.
 type fixtureEnv struct {
-	tenant tenants.Tenant
-	root   tenants.Node // the tenant's street node
+	tenant   tenants.Tenant
+	root     tenants.Node // the tenant's street node
+	category int64        // one of the tenant's case categories
 }
 
 // rowFixture returns an INSERT (without RETURNING) of one valid row of
@@ -45,6 +46,19 @@ var isolationFixtures = map[string]rowFixture{
 			INSERT INTO memberships (tenant_id, identity_id, role, node_id)
 			SELECT $1, id, 'grid_worker', $2 FROM person`,
 			[]any{env.tenant.ID, env.root.ID, env.tenant.CountyID, fmt.Sprintf("网格员%d", seq), fmt.Sprintf("worker%d@example.org", seq)}
+	},
+	"cases": func(env fixtureEnv, seq int) (string, []any) {
+		return `INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description, node_id)
+			VALUES ($1, $2, 'visit', $3, 'general', '隔离案件', '', $4)`,
+			[]any{env.tenant.ID, fmt.Sprintf("ISO%d-0000-000", seq), env.category, env.root.ID}
+	},
+	"case_events": func(env fixtureEnv, seq int) (string, []any) {
+		// An event needs its case: both rows go in as one statement.
+		return `WITH c AS (INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description, node_id)
+				VALUES ($1, $2, 'visit', $3, 'general', '隔离事件', '', $4) RETURNING tenant_id, id)
+			INSERT INTO case_events (tenant_id, case_id, actor, action, to_status)
+			SELECT tenant_id, id, 'isolation-test', 'report', 'reported' FROM c`,
+			[]any{env.tenant.ID, fmt.Sprintf("EVT%d-0000-000", seq), env.category, env.root.ID}
 	},
 	"case_categories": func(env fixtureEnv, seq int) (string, []any) {
 		return `INSERT INTO case_categories (tenant_id, code, name, category_group) VALUES ($1, $2, $3, 'domain')`,
@@ -130,9 +144,12 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 	tenantC, err := b.svc.CreateTenant(ctx, countyY, "440307001", "平湖街道")
 	require.NoError(t, err)
 	env := func(tn tenants.Tenant) fixtureEnv {
-		root, err := b.svc.Root(ctx, tenants.Scope{TenantID: tn.ID})
+		scope := tenants.Scope{TenantID: tn.ID}
+		root, err := b.svc.Root(ctx, scope)
 		require.NoError(t, err)
-		return fixtureEnv{tenant: tn, root: root}
+		categories, err := b.svc.Categories(ctx, scope)
+		require.NoError(t, err)
+		return fixtureEnv{tenant: tn, root: root, category: categories[0].ID}
 	}
 	envA, envB, envC := env(b.tenantA), env(b.tenantB), env(tenantC)
 	scopeC := tenants.Scope{TenantID: tenantC.ID}
@@ -151,6 +168,19 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 				t.Fatalf("add an isolation fixture for table %s to isolationFixtures in tenants/isolation_test.go", table)
 			}
 			ref := tableRef{ident: pgx.Identifier{table}.Sanitize(), pk: primaryKey(t, b.db.Owner, table)}
+			// Append-only tables (the case timeline) grant no UPDATE at all:
+			// there every update must be refused outright.
+			updatable := queryInt(t, db, tenants.Scope{}, `SELECT has_table_privilege(current_user, $1, 'UPDATE')::int`, table) == 1
+			requireNoUpdate := func(scope tenants.Scope, sql string, args []any, msg string) {
+				t.Helper()
+				n, err := execIn(db, scope, sql, args...)
+				if !updatable {
+					requireSQLState(t, err, "42501")
+					return
+				}
+				require.NoError(t, err)
+				require.Zero(t, n, msg)
+			}
 
 			sql, args := fixture(envA, 1)
 			rowA := ref.insert(t, db, b.scopeA, sql, args)
@@ -161,9 +191,7 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 			sql, args = fixture(envA, 2)
 			_, err := execIn(db, b.scopeB, sql, args...)
 			requireSQLState(t, err, "42501")
-			n, err := execIn(db, b.scopeB, `UPDATE `+ref.ident+` SET tenant_id = tenant_id WHERE `+ref.where(1), rowA...)
-			require.NoError(t, err)
-			require.Zero(t, n, "B updated A's row")
+			requireNoUpdate(b.scopeB, `UPDATE `+ref.ident+` SET tenant_id = tenant_id WHERE `+ref.where(1), rowA, "B updated A's row")
 
 			// Nor can B hand one of its own rows to A.
 			sql, args = fixture(envB, 3)
@@ -180,9 +208,7 @@ func TestIsolationEveryTenantTable(t *testing.T) {
 			sql, args = fixture(envA, 5)
 			_, err = execIn(db, countyScopeX, sql, args...)
 			requireSQLState(t, err, "42501")
-			n, err = execIn(db, countyScopeX, `UPDATE `+ref.ident+` SET tenant_id = tenant_id WHERE `+ref.where(1), rowA...)
-			require.NoError(t, err)
-			require.Zero(t, n, "county staff updated a street's row")
+			requireNoUpdate(countyScopeX, `UPDATE `+ref.ident+` SET tenant_id = tenant_id WHERE `+ref.where(1), rowA, "county staff updated a street's row")
 
 			// Without any scope the table is empty.
 			require.Positive(t, queryInt(t, db, b.scopeA, `SELECT count(*) FROM `+ref.ident))

@@ -1,0 +1,354 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fengqiao/fengqiao"
+	"github.com/fengqiao/fengqiao/tenants"
+)
+
+// Channels a case comes in through.
+var Channels = []string{"qr", "grid_report", "hotline_12345", "visit", "petition", "online", "superior_assigned", "screening"}
+
+// Grades: 一般, 较大, 重大, 紧急.
+var Grades = []string{"general", "major", "serious", "urgent"}
+
+// Case is one resident problem or dispute.
+type Case struct {
+	ID            int64
+	TrackingCode  string
+	Channel       string
+	CategoryID    int64
+	Grade         string
+	Title         string
+	Description   string
+	Status        Status
+	NodeID        int64
+	Address       string
+	ReporterName  string
+	ReporterPhone string
+	DepartmentID  int64
+	LeaderName    string
+	AcceptDue     *time.Time
+	CompleteDue   *time.Time
+	Result        string
+	Answer        string
+	MergedInto    int64
+	ReportedAt    time.Time
+	DispatchedAt  *time.Time
+	AcceptedAt    *time.Time
+	ResolvedAt    *time.Time
+	ConfirmedAt   *time.Time
+	ClosedAt      *time.Time
+}
+
+// Event is one line of a case's timeline.
+type Event struct {
+	At         time.Time
+	Actor      string
+	ActorRole  string
+	Action     string
+	FromStatus Status // "" for the report itself
+	ToStatus   Status
+	Note       string
+}
+
+// Actor is who takes a step, as the timeline records it.
+type Actor struct {
+	Name string // a person's name, an API key's name, or "system"
+	Role string
+}
+
+// NewCase is what a report carries.
+type NewCase struct {
+	Channel       string
+	CategoryID    int64
+	Grade         string
+	Title         string
+	Description   string
+	NodeID        int64 // the building or grid where it happened
+	Address       string
+	ReporterName  string
+	ReporterPhone string
+}
+
+// Service runs the closed loop.
+type Service struct {
+	db *tenants.DB
+}
+
+// NewService returns a Service.
+func NewService(db *tenants.DB) *Service { return &Service{db: db} }
+
+func oneOf(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (in *NewCase) validate() []fengqiao.FieldError {
+	in.Title, in.Description = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description)
+	var problems []fengqiao.FieldError
+	add := func(loc, msg string, v any) {
+		problems = append(problems, fengqiao.FieldError{Location: loc, Message: msg, Value: v})
+	}
+	if !oneOf(Channels, in.Channel) {
+		add("body.channel", "channel must be one of "+strings.Join(Channels, ", "), in.Channel)
+	}
+	if !oneOf(Grades, in.Grade) {
+		add("body.grade", "grade must be one of "+strings.Join(Grades, ", "), in.Grade)
+	}
+	if in.Title == "" || utf8.RuneCountInString(in.Title) > 120 {
+		add("body.title", "a title of 1 to 120 characters is required", in.Title)
+	}
+	if utf8.RuneCountInString(in.Description) > 5000 {
+		add("body.description", "the description is longer than 5000 characters", nil)
+	}
+	return problems
+}
+
+// Report takes a case in: validated, located in the tree, given a tracking
+// code, with the report as the first line of its timeline.
+func (s *Service) Report(ctx context.Context, scope tenants.Scope, by Actor, in NewCase) (Case, error) {
+	problems := in.validate()
+	var created Case
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		var communityID, zoneID, gridID *int64
+		var archived bool
+		err := tx.QueryRow(ctx, `SELECT community_id, zone_id, grid_id, archived_at IS NOT NULL FROM org_nodes
+			WHERE tenant_id = $1 AND id = $2`, scope.TenantID, in.NodeID).Scan(&communityID, &zoneID, &gridID, &archived)
+		if errors.Is(err, pgx.ErrNoRows) || archived {
+			problems = append(problems, fengqiao.FieldError{Location: "body.node_id", Message: "no such place in this street", Value: in.NodeID})
+		} else if err != nil {
+			return err
+		}
+		var category bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM case_categories WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL)`,
+			scope.TenantID, in.CategoryID).Scan(&category); err != nil {
+			return err
+		}
+		if !category {
+			problems = append(problems, fengqiao.FieldError{Location: "body.category_id", Message: "no such category in this street", Value: in.CategoryID})
+		}
+		if len(problems) > 0 {
+			return &fengqiao.Error{Code: fengqiao.EINVALID, Message: "invalid case", Fields: problems}
+		}
+		code, err := NewTrackingCode()
+		if err != nil {
+			return err
+		}
+		var id int64
+		err = tx.QueryRow(ctx, `INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description,
+				node_id, community_id, zone_id, grid_id, address, reporter_name, reporter_phone)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			scope.TenantID, code, in.Channel, in.CategoryID, in.Grade, in.Title, in.Description,
+			in.NodeID, communityID, zoneID, gridID, strings.TrimSpace(in.Address), strings.TrimSpace(in.ReporterName), strings.TrimSpace(in.ReporterPhone)).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("insert case: %w", err)
+		}
+		if err := record(ctx, tx, scope.TenantID, id, by, "report", "", Reported, in.Channel); err != nil {
+			return err
+		}
+		created, err = get(ctx, tx, scope.TenantID, id)
+		return err
+	})
+	if err != nil {
+		return Case{}, fmt.Errorf("report case: %w", err)
+	}
+	return created, nil
+}
+
+// Step is an action with what it needs.
+type Step struct {
+	Action       Action
+	Note         string // reason (return, cancel, reopen), result (resolve), answer (close)
+	DepartmentID int64  // dispatch
+	LeaderName   string // dispatch
+	AcceptDue    time.Time
+	CompleteDue  time.Time
+	MergeInto    int64 // merge
+}
+
+// Take applies a step to a case: the state machine decides whether it is
+// legal; the case and its timeline change together.
+func (s *Service) Take(ctx context.Context, scope tenants.Scope, by Actor, caseID int64, step Step) (Case, error) {
+	step.Note = strings.TrimSpace(step.Note)
+	var out Case
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		c, err := getForUpdate(ctx, tx, scope.TenantID, caseID)
+		if err != nil {
+			return err
+		}
+		to, err := next(c.Status, step.Action)
+		if err != nil {
+			return err
+		}
+		if err := step.check(); err != nil {
+			return err
+		}
+		set, args := step.changes(to)
+		args = append([]any{scope.TenantID, caseID}, args...)
+		if _, err := tx.Exec(ctx, `UPDATE cases SET `+set+`, updated_at = now() WHERE tenant_id = $1 AND id = $2`, args...); err != nil {
+			return fmt.Errorf("update case: %w", mapConflict(err))
+		}
+		if err := record(ctx, tx, scope.TenantID, caseID, by, string(step.Action), c.Status, to, step.Note); err != nil {
+			return err
+		}
+		out, err = get(ctx, tx, scope.TenantID, caseID)
+		return err
+	})
+	if err != nil {
+		return Case{}, fmt.Errorf("%s case %d: %w", step.Action, caseID, err)
+	}
+	return out, nil
+}
+
+// check validates what the action needs.
+func (st Step) check() error {
+	switch st.Action {
+	case Dispatch:
+		var problems []fengqiao.FieldError
+		if st.DepartmentID == 0 {
+			problems = append(problems, fengqiao.FieldError{Location: "body.department_id", Message: "dispatch names a department"})
+		}
+		if strings.TrimSpace(st.LeaderName) == "" {
+			problems = append(problems, fengqiao.FieldError{Location: "body.leader_name", Message: "dispatch names the responsible leader"})
+		}
+		if st.AcceptDue.IsZero() || st.CompleteDue.IsZero() || st.CompleteDue.Before(st.AcceptDue) {
+			problems = append(problems, fengqiao.FieldError{Location: "body.complete_due", Message: "dispatch sets an acceptance deadline and a later completion deadline"})
+		}
+		if len(problems) > 0 {
+			return &fengqiao.Error{Code: fengqiao.EINVALID, Message: "invalid dispatch", Fields: problems}
+		}
+	case Return, Cancel, Reopen, Resolve, SelfResolve, Close:
+		if st.Note == "" {
+			return fengqiao.Invalid("body.note", fmt.Sprintf("%s needs a note (%s)", st.Action, noteMeaning[st.Action]), st.Note)
+		}
+	case Merge:
+		if st.MergeInto == 0 {
+			return fengqiao.Invalid("body.merge_into", "merge names the case to merge into", st.MergeInto)
+		}
+	}
+	return nil
+}
+
+var noteMeaning = map[Action]string{Return: "why the dispatch is wrong", Cancel: "why", Reopen: "what is still wrong",
+	Resolve: "the result", SelfResolve: "what was done on the spot", Close: "the answer to the reporter"}
+
+// changes is the SET clause of an action; parameters start at $3.
+func (st Step) changes(to Status) (string, []any) {
+	set := []string{"status = $3"}
+	args := []any{string(to)}
+	add := func(col string, v any) {
+		args = append(args, v)
+		set = append(set, fmt.Sprintf("%s = $%d", col, len(args)+2))
+	}
+	switch st.Action {
+	case Dispatch:
+		add("department_id", st.DepartmentID)
+		add("leader_name", strings.TrimSpace(st.LeaderName))
+		add("accept_due", st.AcceptDue)
+		add("complete_due", st.CompleteDue)
+		set = append(set, "dispatched_at = now()")
+	case Accept:
+		set = append(set, "accepted_at = now()")
+	case Return:
+		set = append(set, "department_id = NULL", "accept_due = NULL", "complete_due = NULL", "return_count = return_count + 1")
+	case Resolve, SelfResolve:
+		add("result", st.Note)
+		set = append(set, "resolved_at = now()")
+	case Confirm:
+		set = append(set, "confirmed_at = now()")
+	case Close:
+		add("answer", st.Note)
+		set = append(set, "closed_at = now()")
+	case Reopen:
+		set = append(set, "reopen_count = reopen_count + 1", "resolved_at = NULL", "confirmed_at = NULL", "closed_at = NULL")
+	case Merge:
+		add("merged_into", st.MergeInto)
+	}
+	return strings.Join(set, ", "), args
+}
+
+// mapConflict reports a bad reference (a department or case of another
+// street, or none at all) as a field error.
+func mapConflict(err error) error {
+	if msg := err.Error(); strings.Contains(msg, "23503") {
+		return fengqiao.Invalid("body", "a referenced department or case does not exist in this street", nil)
+	}
+	return err
+}
+
+func record(ctx context.Context, tx pgx.Tx, tenantID, caseID int64, by Actor, action string, from, to Status, note string) error {
+	var fromValue any
+	if from != "" {
+		fromValue = string(from)
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO case_events (tenant_id, case_id, actor, actor_role, action, from_status, to_status, note)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, tenantID, caseID, by.Name, by.Role, action, fromValue, string(to), note)
+	if err != nil {
+		return fmt.Errorf("record %s: %w", action, err)
+	}
+	return nil
+}
+
+const caseColumns = `id, tracking_code, channel, category_id, grade, title, description, status, node_id, address,
+	reporter_name, reporter_phone, coalesce(department_id, 0), leader_name, accept_due, complete_due, result, answer,
+	coalesce(merged_into, 0), reported_at, dispatched_at, accepted_at, resolved_at, confirmed_at, closed_at`
+
+func scanCase(row pgx.Row) (Case, error) {
+	var c Case
+	err := row.Scan(&c.ID, &c.TrackingCode, &c.Channel, &c.CategoryID, &c.Grade, &c.Title, &c.Description, &c.Status,
+		&c.NodeID, &c.Address, &c.ReporterName, &c.ReporterPhone, &c.DepartmentID, &c.LeaderName, &c.AcceptDue, &c.CompleteDue,
+		&c.Result, &c.Answer, &c.MergedInto, &c.ReportedAt, &c.DispatchedAt, &c.AcceptedAt, &c.ResolvedAt, &c.ConfirmedAt, &c.ClosedAt)
+	return c, err
+}
+
+func get(ctx context.Context, tx pgx.Tx, tenantID, id int64) (Case, error) {
+	return getWith(ctx, tx, `SELECT `+caseColumns+` FROM cases WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+}
+
+// getForUpdate locks the case so that two steps on it serialise.
+func getForUpdate(ctx context.Context, tx pgx.Tx, tenantID, id int64) (Case, error) {
+	return getWith(ctx, tx, `SELECT `+caseColumns+` FROM cases WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, tenantID, id)
+}
+
+func getWith(ctx context.Context, tx pgx.Tx, sql string, tenantID, id int64) (Case, error) {
+	c, err := scanCase(tx.QueryRow(ctx, sql, tenantID, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Case{}, fengqiao.Errorf(fengqiao.ENOTFOUND, "case %d not found", id)
+	}
+	return c, err
+}
+
+// Get returns a case with its timeline, oldest first.
+func (s *Service) Get(ctx context.Context, scope tenants.Scope, id int64) (Case, []Event, error) {
+	var c Case
+	var events []Event
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) (err error) {
+		if c, err = get(ctx, tx, scope.TenantID, id); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT at, actor, actor_role, action, coalesce(from_status, ''), to_status, note
+			FROM case_events WHERE tenant_id = $1 AND case_id = $2 ORDER BY at, id`, scope.TenantID, id)
+		if err != nil {
+			return err
+		}
+		events, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
+		return err
+	})
+	if err != nil {
+		return Case{}, nil, fmt.Errorf("get case %d: %w", id, err)
+	}
+	return c, events, nil
+}
