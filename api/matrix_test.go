@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,12 +12,14 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/fengqiao/fengqiao/api"
 	"github.com/fengqiao/fengqiao/apikeys"
 	"github.com/fengqiao/fengqiao/authz"
+	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/infra/kratostest"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
 	"github.com/fengqiao/fengqiao/staff"
@@ -118,13 +121,19 @@ func setupMatrix(t *testing.T) *matrix {
 	require.NoError(t, err)
 	require.NoError(t, mx.authz.Load(all))
 	public, _ := url.Parse(kratos.PublicURL())
-	srv := &api.Server{Tenants: svc, Keys: apikeys.NewStore(db.App), Staff: mx.staffSvc, Authz: mx.authz,
+	srv := &api.Server{Tenants: svc, Keys: apikeys.NewStore(db.App), Staff: mx.staffSvc, Authz: mx.authz, Cases: cases.NewService(tenants.NewDB(db.App)),
 		Sessions: api.NewSessions(kratos.PublicURL()), Kratos: public, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	mx.handler = srv.Handler()
 	return mx
 }
 
 func (mx *matrix) status(t *testing.T, role, method, path, body string) int {
+	t.Helper()
+	code, _ := mx.call(t, role, method, path, body)
+	return code
+}
+
+func (mx *matrix) call(t *testing.T, role, method, path, body string) (int, string) {
 	t.Helper()
 	req := httptest.NewRequest(method, path, strings.NewReader(body))
 	if body != "" {
@@ -136,7 +145,7 @@ func (mx *matrix) status(t *testing.T, role, method, path, body string) int {
 	if rec.Code >= 300 {
 		t.Log(rec.Body.String())
 	}
-	return rec.Code
+	return rec.Code, rec.Body.String()
 }
 
 const (
@@ -325,4 +334,70 @@ func TestChangeRoleAnswersWithTheWholeMember(t *testing.T) {
 	require.Contains(t, rec.Body.String(), `"name":"测试grid_worker"`)
 	require.Contains(t, rec.Body.String(), `"node_name":"西关社区"`)
 	require.Contains(t, rec.Body.String(), `"role":"community_staff"`)
+}
+
+func TestCaseLoopOverHTTP(t *testing.T) {
+	mx := setupMatrix(t)
+	a := "/api/v1/tenants/371326001"
+	categories := func() int64 {
+		_, body := mx.call(t, staff.GridWorker, "GET", a+"/categories", "")
+		var list struct{ Items []struct{ ID int64 } }
+		require.NoError(t, json.Unmarshal([]byte(body), &list))
+		return list.Items[0].ID
+	}()
+	report := fmt.Sprintf(`{"channel":"grid_report","category_id":%d,"grade":"general","title":"楼道堆放杂物","description":"3单元楼道堆满纸箱",
+		"node_id":%d,"reporter_name":"王阿姨","reporter_phone":"13800138000"}`, categories, mx.nodes["37132600100101001001"])
+	code, body := mx.call(t, staff.GridWorker, "POST", a+"/cases", report)
+	require.Equal(t, http.StatusCreated, code, body)
+	var created struct {
+		ID           int64
+		TrackingCode string `json:"tracking_code"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &created))
+	c := fmt.Sprintf("%s/cases/%d", a, created.ID)
+
+	siblingReport := strings.Replace(report, strconv.FormatInt(mx.nodes["37132600100101001001"], 10), strconv.FormatInt(mx.nodes["37132600100101002"], 10), 1)
+	require.Contains(t, []int{403, 404}, mx.status(t, staff.GridWorker, "POST", a+"/cases", siblingReport), "a grid worker reports in its own grid only")
+
+	// The department sees nothing until the case is dispatched to it.
+	_, body = mx.call(t, staff.DepartmentStaff, "GET", a+"/cases", "")
+	require.Contains(t, body, `"items":[]`)
+	require.Contains(t, []int{403, 404}, mx.status(t, staff.DepartmentStaff, "GET", c, ""))
+
+	code, body = mx.call(t, staff.DepartmentStaff, "POST", c+"/accept", "{}")
+	require.Contains(t, []int{403, 404}, code, body)
+	due := time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)
+	later := time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339)
+	dispatch := fmt.Sprintf(`{"department_id":%d,"leader_name":"李所长","accept_due":"%s","complete_due":"%s"}`, mx.depts["派出所"], due, later)
+	code, body = mx.call(t, staff.Dispatcher, "POST", c+"/dispatch", dispatch)
+	require.Equal(t, http.StatusOK, code, body)
+
+	code, body = mx.call(t, staff.DepartmentStaff, "POST", c+"/confirm", "{}")
+	require.Equal(t, http.StatusConflict, code, body)
+	require.Contains(t, body, "allowed now: dispatch, accept, return, merge, cancel")
+	steps := []struct{ role, step, body string }{
+		{staff.DepartmentStaff, "accept", "{}"},
+		{staff.DepartmentStaff, "resolve", `{"note":"已清理楼道杂物"}`},
+		{staff.Dispatcher, "confirm", "{}"},
+		{staff.Dispatcher, "close", `{"note":"您反映的问题已处理完毕"}`},
+	}
+	for _, s := range steps {
+		code, body = mx.call(t, s.role, "POST", c+"/"+s.step, s.body)
+		require.Equal(t, http.StatusOK, code, "%s: %s", s.step, body)
+	}
+	require.Contains(t, body, `"status":"closed"`)
+
+	code, body = mx.call(t, staff.GridWorker, "GET", c, "")
+	require.Equal(t, http.StatusOK, code, body)
+	for _, want := range []string{`"action":"report"`, `"action":"dispatch"`, `"action":"accept"`, `"action":"resolve"`, `"action":"confirm"`, `"action":"close"`,
+		`"actor":"测试department_staff"`, `"actor_role":"department_staff"`} {
+		require.Contains(t, body, want)
+	}
+	_, body = mx.call(t, staff.Mediator, "GET", c, "")
+	require.Contains(t, body, `"reporter_phone":"138****8000"`, "a reader who cannot handle the case sees the phone masked")
+	require.Contains(t, []int{403, 404}, mx.status(t, staff.Judge, "GET", c, ""))
+
+	code, body = mx.call(t, staff.Dispatcher, "GET", a+"/cases/inbox", "")
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, `"closed":1`)
 }

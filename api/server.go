@@ -17,6 +17,7 @@ import (
 
 	"github.com/fengqiao/fengqiao/apikeys"
 	"github.com/fengqiao/fengqiao/authz"
+	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/frontend"
 	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
@@ -30,6 +31,7 @@ type Server struct {
 	Tenants  *tenants.Service
 	Keys     *apikeys.Store
 	Staff    *staff.Service
+	Cases    *cases.Service
 	Authz    *authz.Authorizer
 	Sessions *Sessions // nil: no staff sign-in (API keys only)
 	Kratos   *url.URL  // Kratos's public API, proxied under /identity/
@@ -73,6 +75,7 @@ func (s *Server) register(mux *http.ServeMux) huma.API {
 	s.registerNodes(humaAPI)
 	s.registerCatalogues(humaAPI)
 	s.registerStaff(humaAPI)
+	s.registerCases(humaAPI)
 	return humaAPI
 }
 
@@ -124,6 +127,7 @@ func countyOp[I, O any](s *Server, api huma.API, o huma.Operation, n need, handl
 type (
 	nodeTarget       interface{ targetNode() int64 }
 	departmentTarget interface{ targetDepartment() int64 }
+	caseTarget       interface{ targetCase() int64 }
 )
 
 // street is the tenant an operation acts on, the scope to act in, and the
@@ -132,6 +136,7 @@ type street struct {
 	tenants.Tenant
 	Scope tenants.Scope
 	Node  tenants.Node
+	Chain []string // the target's chain of domains, as checked
 }
 
 // tenantOp registers an operation on the street named in its path. The
@@ -158,7 +163,17 @@ func tenantOp[I, O any](s *Server, api huma.API, o huma.Operation, n need, handl
 			chain = nodeChain(t, st.Node)
 		} else if dt, ok := any(in).(departmentTarget); ok && dt.targetDepartment() != 0 {
 			chain = departmentChain(t, dt.targetDepartment())
+		} else if ct, ok := any(in).(caseTarget); ok && ct.targetCase() != 0 {
+			nodeID, departmentID, err := s.Cases.Locate(ctx, scope, ct.targetCase())
+			if err != nil {
+				return nil, err
+			}
+			if st.Node, err = s.Tenants.Node(ctx, scope, nodeID); err != nil {
+				return nil, err
+			}
+			chain = caseChain(st, departmentID)
 		}
+		st.Chain = chain
 		if n.anywhere {
 			err = s.requireSomewhere(ctx, &t, n)
 		} else {

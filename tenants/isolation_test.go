@@ -60,6 +60,17 @@ var isolationFixtures = map[string]rowFixture{
 			SELECT tenant_id, id, 'isolation-test', 'report', 'reported' FROM c`,
 			[]any{env.tenant.ID, fmt.Sprintf("EVT%d-0000-000", seq), env.category, env.root.ID}
 	},
+	"dispatch_rules": func(env fixtureEnv, seq int) (string, []any) {
+		// Street-wide, to the tenant's first department; seq varies the
+		// priority only (each tenant inserts one live rule per table run).
+		return `INSERT INTO dispatch_rules (tenant_id, category_id, department_id, priority)
+			VALUES ($1, $2, (SELECT min(id) FROM departments WHERE tenant_id = $1), $3)`,
+			[]any{env.tenant.ID, env.category, seq}
+	},
+	"deadline_policies": func(env fixtureEnv, seq int) (string, []any) {
+		return `INSERT INTO deadline_policies (tenant_id, category_id, grade, accept_hours, complete_hours) VALUES ($1, $2, 'general', $3, $4)`,
+			[]any{env.tenant.ID, env.category, seq, seq + 24}
+	},
 	"case_categories": func(env fixtureEnv, seq int) (string, []any) {
 		return `INSERT INTO case_categories (tenant_id, code, name, category_group) VALUES ($1, $2, $3, 'domain')`,
 			[]any{env.tenant.ID, fmt.Sprintf("isolation_%d", seq), fmt.Sprintf("隔离类别%d", seq)}

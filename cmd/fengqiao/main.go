@@ -24,6 +24,7 @@ import (
 	"github.com/fengqiao/fengqiao/api"
 	"github.com/fengqiao/fengqiao/apikeys"
 	"github.com/fengqiao/fengqiao/authz"
+	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/demo"
 	"github.com/fengqiao/fengqiao/infra/kratoslocal"
 	"github.com/fengqiao/fengqiao/infra/migrations"
@@ -257,7 +258,7 @@ func (m *Main) Listen(ctx context.Context) error {
 	if err := m.startKratos(ctx); err != nil {
 		return err
 	}
-	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Staff: m.Staff, Authz: m.Authz, Log: m.Log}
+	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Staff: m.Staff, Cases: cases.NewService(m.Tenants.DB()), Authz: m.Authz, Log: m.Log}
 	if public, admin := m.kratosURLs[0], m.kratosURLs[1]; public != "" {
 		if srv.Kratos, err = url.Parse(public); err != nil {
 			return fmt.Errorf("kratos public URL: %w", err)

@@ -1,0 +1,342 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/fengqiao/fengqiao/authz"
+	"github.com/fengqiao/fengqiao/cases"
+	"github.com/fengqiao/fengqiao/tenants"
+)
+
+// CaseBody is a case as the API shows it.
+type CaseBody struct {
+	ID             int64      `json:"id" example:"42"`
+	TrackingCode   string     `json:"tracking_code" example:"7K3M-9QXD-2HB" doc:"what the reporter uses to follow the case"`
+	Channel        string     `json:"channel" enum:"qr,grid_report,hotline_12345,visit,petition,online,superior_assigned,screening"`
+	CategoryID     int64      `json:"category_id"`
+	Grade          string     `json:"grade" enum:"general,major,serious,urgent" doc:"一般, 较大, 重大, 紧急"`
+	Title          string     `json:"title" example:"楼道堆放杂物"`
+	Description    string     `json:"description"`
+	Status         string     `json:"status" enum:"reported,dispatched,accepted,resolved,confirmed,closed,cancelled,merged"`
+	AllowedActions []string   `json:"allowed_actions" doc:"the lifecycle steps possible now (the caller's permission is checked separately)"`
+	NodeID         int64      `json:"node_id" doc:"the building or grid where it happened"`
+	Address        string     `json:"address,omitempty"`
+	ReporterName   string     `json:"reporter_name,omitempty"`
+	ReporterPhone  string     `json:"reporter_phone,omitempty" doc:"masked unless the caller may write cases here"`
+	DepartmentID   int64      `json:"department_id,omitempty"`
+	LeaderName     string     `json:"leader_name,omitempty"`
+	AcceptDue      *time.Time `json:"accept_due,omitempty"`
+	CompleteDue    *time.Time `json:"complete_due,omitempty"`
+	Result         string     `json:"result,omitempty"`
+	Answer         string     `json:"answer,omitempty"`
+	MergedInto     int64      `json:"merged_into,omitempty"`
+	ReportedAt     time.Time  `json:"reported_at"`
+	DispatchedAt   *time.Time `json:"dispatched_at,omitempty"`
+	AcceptedAt     *time.Time `json:"accepted_at,omitempty"`
+	ResolvedAt     *time.Time `json:"resolved_at,omitempty"`
+	ConfirmedAt    *time.Time `json:"confirmed_at,omitempty"`
+	ClosedAt       *time.Time `json:"closed_at,omitempty"`
+}
+
+func caseBody(c cases.Case, showPhone bool) CaseBody {
+	actions := []string{}
+	for _, a := range cases.AllowedActions(c.Status) {
+		actions = append(actions, string(a))
+	}
+	phone := c.ReporterPhone
+	if !showPhone {
+		phone = maskPhone(phone)
+	}
+	return CaseBody{ID: c.ID, TrackingCode: c.TrackingCode, Channel: c.Channel, CategoryID: c.CategoryID, Grade: c.Grade, Title: c.Title,
+		Description: c.Description, Status: string(c.Status), AllowedActions: actions, NodeID: c.NodeID, Address: c.Address,
+		ReporterName: c.ReporterName, ReporterPhone: phone, DepartmentID: c.DepartmentID, LeaderName: c.LeaderName,
+		AcceptDue: c.AcceptDue, CompleteDue: c.CompleteDue, Result: c.Result, Answer: c.Answer, MergedInto: c.MergedInto,
+		ReportedAt: c.ReportedAt, DispatchedAt: c.DispatchedAt, AcceptedAt: c.AcceptedAt, ResolvedAt: c.ResolvedAt,
+		ConfirmedAt: c.ConfirmedAt, ClosedAt: c.ClosedAt}
+}
+
+// maskPhone keeps the first 3 and last 4 digits: 138****8000.
+func maskPhone(p string) string {
+	if len(p) < 8 {
+		return strings.Repeat("*", len(p))
+	}
+	return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
+}
+
+// EventBody is one line of a case's timeline.
+type EventBody struct {
+	At         time.Time `json:"at"`
+	Actor      string    `json:"actor" example:"陈静"`
+	ActorRole  string    `json:"actor_role,omitempty" example:"dispatcher"`
+	Action     string    `json:"action" example:"dispatch"`
+	FromStatus string    `json:"from_status,omitempty"`
+	ToStatus   string    `json:"to_status"`
+	Note       string    `json:"note,omitempty"`
+}
+
+type caseOutput struct{ Body CaseBody }
+
+type caseDetailOutput struct {
+	Body struct {
+		CaseBody
+		Timeline []EventBody `json:"timeline" doc:"every step, oldest first"`
+	}
+}
+
+// CasePath names a case; the case (its department and location) is the target.
+type CasePath struct {
+	TenantPath
+	ID int64 `path:"id" minimum:"1"`
+}
+
+func (in *CasePath) targetCase() int64 { return in.ID }
+
+type reportCaseInput struct {
+	TenantPath
+	Body struct {
+		Channel       string `json:"channel" enum:"qr,grid_report,hotline_12345,visit,petition,online,superior_assigned,screening"`
+		CategoryID    int64  `json:"category_id" minimum:"1"`
+		Grade         string `json:"grade" enum:"general,major,serious,urgent"`
+		Title         string `json:"title" minLength:"1" maxLength:"120" example:"楼道堆放杂物"`
+		Description   string `json:"description,omitempty" maxLength:"5000"`
+		NodeID        int64  `json:"node_id" minimum:"1" doc:"the building or grid where it happened"`
+		Address       string `json:"address,omitempty" maxLength:"200"`
+		ReporterName  string `json:"reporter_name,omitempty" maxLength:"60"`
+		ReporterPhone string `json:"reporter_phone,omitempty" maxLength:"20"`
+	}
+}
+
+func (in *reportCaseInput) targetNode() int64 { return in.Body.NodeID }
+
+type listCasesInput struct {
+	TenantPath
+	Status       string    `query:"status" enum:"reported,dispatched,accepted,resolved,confirmed,closed,cancelled,merged"`
+	Channel      string    `query:"channel" enum:"qr,grid_report,hotline_12345,visit,petition,online,superior_assigned,screening"`
+	CategoryID   int64     `query:"category_id"`
+	Grade        string    `query:"grade" enum:"general,major,serious,urgent"`
+	NodeID       int64     `query:"node_id" doc:"cases at or below this node"`
+	DepartmentID int64     `query:"department_id"`
+	Overdue      bool      `query:"overdue" doc:"past the acceptance or completion deadline"`
+	From         time.Time `query:"from" doc:"reported at or after"`
+	To           time.Time `query:"to" doc:"reported before"`
+	Cursor       string    `query:"cursor" doc:"next_cursor of the previous page"`
+	Limit        int       `query:"limit" minimum:"1" maximum:"200" default:"50"`
+}
+
+type caseList struct {
+	Body struct {
+		Items      []CaseBody `json:"items"`
+		NextCursor string     `json:"next_cursor,omitempty" doc:"absent on the last page"`
+	}
+}
+
+type inboxOutput struct {
+	Body struct {
+		ByStatus map[string]int `json:"by_status" doc:"visible cases per status"`
+		Overdue  int            `json:"overdue"`
+	}
+}
+
+type stepInput struct {
+	CasePath
+	Body struct {
+		Note         string    `json:"note,omitempty" maxLength:"2000" doc:"reason (return, cancel, reopen), result (resolve), answer (close)"`
+		DepartmentID int64     `json:"department_id,omitempty" doc:"dispatch"`
+		LeaderName   string    `json:"leader_name,omitempty" maxLength:"60" doc:"dispatch: the responsible leader"`
+		AcceptDue    time.Time `json:"accept_due,omitempty" doc:"dispatch"`
+		CompleteDue  time.Time `json:"complete_due,omitempty" doc:"dispatch"`
+		MergeInto    int64     `json:"merge_into,omitempty" doc:"merge: the case this one duplicates"`
+	}
+}
+
+// stepSummaries describe the lifecycle operations, one per step.
+var stepSummaries = map[cases.Action]string{
+	cases.Dispatch:    "Dispatch to a department (分拨), or re-dispatch",
+	cases.Accept:      "Accept a dispatched case (受理)",
+	cases.Return:      "Return a wrong dispatch, with the reason",
+	cases.Resolve:     "Report the result (化解)",
+	cases.SelfResolve: "Resolve on the spot (自行处置)",
+	cases.Confirm:     "Confirm the result (确认)",
+	cases.Close:       "Answer the reporter and close (反馈)",
+	cases.Reopen:      "Reopen",
+	cases.Merge:       "Merge into the case it duplicates",
+	cases.Cancel:      "Cancel, with the reason",
+}
+
+func (s *Server) registerCases(api huma.API) {
+	tags := []string{"Cases"}
+	read, write := need{Resource: "case", Action: "read"}, need{Resource: "case", Action: "write"}
+	tenantOp(s, api, huma.Operation{
+		OperationID: "report-case", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/cases", Tags: tags,
+		Summary: "Report a case (上报)", DefaultStatus: http.StatusCreated,
+		Description: "From any channel. The case gets a tracking code and the report is the first line of its timeline. Needs case:write at the place.",
+	}, write, func(ctx context.Context, st street, in *reportCaseInput) (*caseOutput, error) {
+		b := in.Body
+		c, err := s.Cases.Report(ctx, st.Scope, s.actor(ctx, &st.Tenant, st.Chain), cases.NewCase{Channel: b.Channel,
+			CategoryID: b.CategoryID, Grade: b.Grade, Title: b.Title, Description: b.Description, NodeID: b.NodeID, Address: b.Address,
+			ReporterName: b.ReporterName, ReporterPhone: b.ReporterPhone})
+		if err != nil {
+			return nil, err
+		}
+		return &caseOutput{Body: caseBody(c, true)}, nil
+	})
+	tenantOp(s, api, huma.Operation{
+		OperationID: "list-cases", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/cases", Tags: tags,
+		Summary:     "List cases",
+		Description: "Newest first, only what the caller may see: grid workers their grids, departments what was dispatched to them, the centre the whole street.",
+	}, need{Resource: "case", Action: "read", anywhere: true}, func(ctx context.Context, st street, in *listCasesInput) (*caseList, error) {
+		f := cases.Filter{Status: cases.Status(in.Status), Channel: in.Channel, CategoryID: in.CategoryID, Grade: in.Grade,
+			DepartmentID: in.DepartmentID, Overdue: in.Overdue, From: in.From, To: in.To, Cursor: in.Cursor, Limit: in.Limit}
+		if in.NodeID != 0 {
+			n, err := s.Tenants.Node(ctx, st.Scope, in.NodeID)
+			if err != nil {
+				return nil, err
+			}
+			f.SubtreeKind, f.SubtreeID = n.Kind, n.ID
+		}
+		v, err := s.caseVisibility(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		page, err := s.Cases.List(ctx, st.Scope, v, f)
+		if err != nil {
+			return nil, err
+		}
+		out := &caseList{}
+		out.Body.Items, out.Body.NextCursor = make([]CaseBody, len(page.Cases)), page.NextCursor
+		for i, c := range page.Cases {
+			out.Body.Items[i] = caseBody(c, false)
+		}
+		return out, nil
+	})
+	tenantOp(s, api, huma.Operation{
+		OperationID: "case-inbox", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/cases/inbox", Tags: tags,
+		Summary: "Inbox counts", Description: "Visible cases per status, and how many are overdue.",
+	}, need{Resource: "case", Action: "read", anywhere: true}, func(ctx context.Context, st street, in *TenantPath) (*inboxOutput, error) {
+		v, err := s.caseVisibility(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		counts, overdue, err := s.Cases.Counts(ctx, st.Scope, v)
+		if err != nil {
+			return nil, err
+		}
+		out := &inboxOutput{}
+		out.Body.ByStatus, out.Body.Overdue = map[string]int{}, overdue
+		for k, n := range counts {
+			out.Body.ByStatus[string(k)] = n
+		}
+		return out, nil
+	})
+	tenantOp(s, api, huma.Operation{
+		OperationID: "get-case", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/cases/{id}", Tags: tags,
+		Summary: "Get a case with its timeline",
+	}, read, func(ctx context.Context, st street, in *CasePath) (*caseDetailOutput, error) {
+		c, events, err := s.Cases.Get(ctx, st.Scope, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		p, _ := principalFrom(ctx)
+		out := &caseDetailOutput{}
+		out.Body.CaseBody = caseBody(c, s.can(p, &st.Tenant, st.Chain, write))
+		out.Body.Timeline = make([]EventBody, len(events))
+		for i, e := range events {
+			out.Body.Timeline[i] = EventBody{At: e.At, Actor: e.Actor, ActorRole: e.ActorRole, Action: e.Action,
+				FromStatus: string(e.FromStatus), ToStatus: string(e.ToStatus), Note: e.Note}
+		}
+		return out, nil
+	})
+	for _, action := range []cases.Action{cases.Dispatch, cases.Accept, cases.Return, cases.Resolve, cases.SelfResolve,
+		cases.Confirm, cases.Close, cases.Reopen, cases.Merge, cases.Cancel} {
+		path := strings.ReplaceAll(string(action), "_", "-")
+		tenantOp(s, api, huma.Operation{
+			OperationID: path + "-case", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/cases/{id}/" + path, Tags: tags,
+			Summary:     stepSummaries[action],
+			Description: "A step the lifecycle does not allow now answers 409 naming the steps that are allowed.",
+		}, write, func(ctx context.Context, st street, in *stepInput) (*caseOutput, error) {
+			b := in.Body
+			c, err := s.Cases.Take(ctx, st.Scope, s.actor(ctx, &st.Tenant, st.Chain), in.ID, cases.Step{Action: action, Note: b.Note,
+				DepartmentID: b.DepartmentID, LeaderName: b.LeaderName, AcceptDue: b.AcceptDue, CompleteDue: b.CompleteDue, MergeInto: b.MergeInto})
+			if err != nil {
+				return nil, err
+			}
+			return &caseOutput{Body: caseBody(c, true)}, nil
+		})
+	}
+}
+
+// caseChain is the chain of a case: its department (if dispatched), then
+// its place in the tree.
+func caseChain(st street, departmentID int64) []string {
+	chain := nodeChain(st.Tenant, st.Node)
+	if departmentID != 0 {
+		chain = append([]string{deptDomain(departmentID)}, chain...)
+	}
+	return chain
+}
+
+// actor names the caller on the timeline, with the role they act in here.
+func (s *Server) actor(ctx context.Context, t *tenants.Tenant, chain []string) cases.Actor {
+	p, _ := principalFrom(ctx)
+	if p.Credential == "api_key" {
+		role, _ := p.keyRole(t)
+		return cases.Actor{Name: "API key: " + p.Name, Role: string(role)}
+	}
+	roles := s.Authz.RolesAt(p.Subject, chain)
+	a := cases.Actor{Name: p.Name}
+	if len(roles) > 0 {
+		a.Role = string(roles[0])
+	}
+	return a
+}
+
+// caseVisibility turns the caller's roles into the part of the street's
+// cases they may read.
+func (s *Server) caseVisibility(ctx context.Context, st street) (cases.Visibility, error) {
+	p, _ := principalFrom(ctx)
+	read := need{Resource: "case", Action: "read"}
+	if s.can(p, &st.Tenant, streetChain(st.Tenant), read) {
+		return cases.Visibility{Street: true}, nil
+	}
+	var v cases.Visibility
+	for _, m := range p.Memberships {
+		if m.TenantID != st.ID || !roleGrants(s.Authz, authz.Role(m.Role), read) {
+			continue
+		}
+		if m.DepartmentID != 0 {
+			v.DepartmentIDs = append(v.DepartmentIDs, m.DepartmentID)
+			continue
+		}
+		n, err := s.Tenants.Node(ctx, st.Scope, m.NodeID)
+		if err != nil {
+			return cases.Visibility{}, err
+		}
+		switch n.Kind {
+		case tenants.KindStreet:
+			v.Street = true
+		case tenants.KindCommunity:
+			v.CommunityIDs = append(v.CommunityIDs, n.ID)
+		case tenants.KindZone:
+			v.ZoneIDs = append(v.ZoneIDs, n.ID)
+		case tenants.KindGrid:
+			v.GridIDs = append(v.GridIDs, n.ID)
+		default:
+			v.NodeIDs = append(v.NodeIDs, n.ID)
+		}
+	}
+	return v, nil
+}
+
+func roleGrants(a *authz.Authorizer, role authz.Role, n need) bool {
+	for _, p := range a.Permissions(role) {
+		if p.Resource == n.Resource && p.Action == n.Action {
+			return true
+		}
+	}
+	return false
+}
