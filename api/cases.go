@@ -154,6 +154,22 @@ type stepInput struct {
 	}
 }
 
+// stepNeeds is who may take each step: the centre dispatches and closes
+// the loop, the department handles, the reporter's side reports and may
+// settle small matters on the spot.
+var stepNeeds = map[cases.Action]need{
+	cases.Dispatch:    {Resource: "case", Action: "dispatch"},
+	cases.Accept:      {Resource: "case", Action: "handle"},
+	cases.Return:      {Resource: "case", Action: "handle"},
+	cases.Resolve:     {Resource: "case", Action: "handle"},
+	cases.SelfResolve: {Resource: "case", Action: "write"},
+	cases.Confirm:     {Resource: "case", Action: "confirm"},
+	cases.Close:       {Resource: "case", Action: "confirm"},
+	cases.Reopen:      {Resource: "case", Action: "confirm"},
+	cases.Merge:       {Resource: "case", Action: "confirm"},
+	cases.Cancel:      {Resource: "case", Action: "confirm"},
+}
+
 // stepSummaries describe the lifecycle operations, one per step.
 var stepSummaries = map[cases.Action]string{
 	cases.Dispatch:    "Dispatch to a department (分拨), or re-dispatch",
@@ -258,7 +274,7 @@ func (s *Server) registerCases(api huma.API) {
 			OperationID: path + "-case", Method: http.MethodPost, Path: "/api/v1/tenants/{tenantCode}/cases/{id}/" + path, Tags: tags,
 			Summary:     stepSummaries[action],
 			Description: "A step the lifecycle does not allow now answers 409 naming the steps that are allowed.",
-		}, write, func(ctx context.Context, st street, in *stepInput) (*caseOutput, error) {
+		}, stepNeeds[action], func(ctx context.Context, st street, in *stepInput) (*caseOutput, error) {
 			b := in.Body
 			c, err := s.Cases.Take(ctx, st.Scope, s.actor(ctx, &st.Tenant, st.Chain), in.ID, cases.Step{Action: action, Note: b.Note,
 				DepartmentID: b.DepartmentID, LeaderName: b.LeaderName, AcceptDue: b.AcceptDue, CompleteDue: b.CompleteDue, MergeInto: b.MergeInto})

@@ -372,7 +372,7 @@ func TestCaseLoopOverHTTP(t *testing.T) {
 	code, body = mx.call(t, staff.Dispatcher, "POST", c+"/dispatch", dispatch)
 	require.Equal(t, http.StatusOK, code, body)
 
-	code, body = mx.call(t, staff.DepartmentStaff, "POST", c+"/confirm", "{}")
+	code, body = mx.call(t, staff.Dispatcher, "POST", c+"/confirm", "{}")
 	require.Equal(t, http.StatusConflict, code, body)
 	require.Contains(t, body, "allowed now: dispatch, accept, return, merge, cancel")
 	steps := []struct{ role, step, body string }{
@@ -381,7 +381,13 @@ func TestCaseLoopOverHTTP(t *testing.T) {
 		{staff.Dispatcher, "confirm", "{}"},
 		{staff.Dispatcher, "close", `{"note":"您反映的问题已处理完毕"}`},
 	}
+	code, body = mx.call(t, staff.Dispatcher, "POST", c+"/accept", "{}")
+	require.Equal(t, http.StatusForbidden, code, "the centre does not accept in the department's place: %s", body)
 	for _, s := range steps {
+		if s.step == "confirm" {
+			code, body = mx.call(t, staff.DepartmentStaff, "POST", c+"/confirm", "{}")
+			require.Equal(t, http.StatusForbidden, code, "a department does not confirm its own work: %s", body)
+		}
 		code, body = mx.call(t, s.role, "POST", c+"/"+s.step, s.body)
 		require.Equal(t, http.StatusOK, code, "%s: %s", s.step, body)
 	}
