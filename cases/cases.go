@@ -81,7 +81,8 @@ type NewCase struct {
 
 // Service runs the closed loop.
 type Service struct {
-	db *tenants.DB
+	db   *tenants.DB
+	jobs JobInserter // nil: no deadline jobs (see WithJobs)
 }
 
 // NewService returns a Service.
@@ -205,7 +206,13 @@ func (s *Service) Take(ctx context.Context, scope tenants.Scope, by Actor, caseI
 			return err
 		}
 		out, err = get(ctx, tx, scope.TenantID, caseID)
-		return err
+		if err != nil {
+			return err
+		}
+		if step.Action == Dispatch {
+			return s.afterDispatch(ctx, tx, scope.TenantID, out)
+		}
+		return nil
 	})
 	if err != nil {
 		return Case{}, fmt.Errorf("%s case %d: %w", step.Action, caseID, err)

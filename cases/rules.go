@@ -312,28 +312,33 @@ func (s *Service) SetPolicy(ctx context.Context, scope tenants.Scope, in Deadlin
 // the category's own policy, else the street's any-category policy, else
 // the built-in default.
 func (s *Service) DeadlinesFor(ctx context.Context, scope tenants.Scope, categoryID int64, grade string) (Deadlines, error) {
-	def, ok := defaultDeadlines[grade]
-	if !ok {
+	if _, ok := defaultDeadlines[grade]; !ok {
 		return Deadlines{}, fengqiao.Invalid("grade", "grade must be one of "+strings.Join(Grades, ", "), grade)
 	}
 	var out Deadlines
-	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		p, err := scanPolicy(tx.QueryRow(ctx, `SELECT `+policyColumns+` FROM deadline_policies
-			WHERE tenant_id = $1 AND grade = $3 AND (category_id = $2 OR category_id IS NULL)
-			ORDER BY category_id NULLS LAST LIMIT 1`, scope.TenantID, categoryID, grade))
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			out = def
-			out.RemindAtPercent = slices.Clone(DefaultRemindAtPercent) // callers may not alter the shared default
-			return nil
-		case err != nil:
-			return err
-		}
-		out = Deadlines{AcceptHours: p.AcceptHours, CompleteHours: p.CompleteHours, RemindAtPercent: p.RemindAtPercent, PolicyID: p.ID}
-		return nil
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) (err error) {
+		out, err = deadlinesIn(ctx, tx, scope.TenantID, categoryID, grade)
+		return err
 	})
 	if err != nil {
 		return Deadlines{}, fmt.Errorf("deadlines for category %d, grade %s: %w", categoryID, grade, err)
 	}
 	return out, nil
+}
+
+// deadlinesIn picks the policy inside the caller's transaction: the
+// category's, else the street's any-category one, else the built-in default.
+func deadlinesIn(ctx context.Context, tx pgx.Tx, tenantID, categoryID int64, grade string) (Deadlines, error) {
+	p, err := scanPolicy(tx.QueryRow(ctx, `SELECT `+policyColumns+` FROM deadline_policies
+		WHERE tenant_id = $1 AND grade = $3 AND (category_id = $2 OR category_id IS NULL)
+		ORDER BY category_id NULLS LAST LIMIT 1`, tenantID, categoryID, grade))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		out := defaultDeadlines[grade]
+		out.RemindAtPercent = slices.Clone(DefaultRemindAtPercent) // callers may not alter the shared default
+		return out, nil
+	case err != nil:
+		return Deadlines{}, fmt.Errorf("deadline policy: %w", err)
+	}
+	return Deadlines{AcceptHours: p.AcceptHours, CompleteHours: p.CompleteHours, RemindAtPercent: p.RemindAtPercent, PolicyID: p.ID}, nil
 }

@@ -71,6 +71,18 @@ var isolationFixtures = map[string]rowFixture{
 		return `INSERT INTO deadline_policies (tenant_id, category_id, grade, accept_hours, complete_hours) VALUES ($1, $2, 'general', $3, $4)`,
 			[]any{env.tenant.ID, env.category, seq, seq + 24}
 	},
+	"case_supervisions": func(env fixtureEnv, seq int) (string, []any) {
+		// A supervision needs its case: both rows go in as one statement.
+		return `WITH c AS (INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description, node_id)
+				VALUES ($1, $2, 'visit', $3, 'general', '隔离督办', '', $4) RETURNING tenant_id, id)
+			INSERT INTO case_supervisions (tenant_id, case_id, level, "window", reason)
+			SELECT tenant_id, id, 'center_leader', 'accept', 'isolation-test' FROM c`,
+			[]any{env.tenant.ID, fmt.Sprintf("SUP%d-0000-000", seq), env.category, env.root.ID}
+	},
+	"notifications": func(env fixtureEnv, seq int) (string, []any) {
+		return `INSERT INTO notifications (tenant_id, audience, kind, title) VALUES ($1, 'center', 'summons', $2)`,
+			[]any{env.tenant.ID, fmt.Sprintf("隔离通知%d", seq)}
+	},
 	"case_categories": func(env fixtureEnv, seq int) (string, []any) {
 		return `INSERT INTO case_categories (tenant_id, code, name, category_group) VALUES ($1, $2, $3, 'domain')`,
 			[]any{env.tenant.ID, fmt.Sprintf("isolation_%d", seq), fmt.Sprintf("隔离类别%d", seq)}

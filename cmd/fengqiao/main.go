@@ -19,7 +19,10 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/fengqiao/fengqiao/api"
 	"github.com/fengqiao/fengqiao/apikeys"
@@ -27,6 +30,7 @@ import (
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/demo"
 	"github.com/fengqiao/fengqiao/infra/kratoslocal"
+	"github.com/fengqiao/fengqiao/jobs"
 	"github.com/fengqiao/fengqiao/infra/migrations"
 	"github.com/fengqiao/fengqiao/infra/pgcluster"
 	"github.com/fengqiao/fengqiao/staff"
@@ -148,6 +152,7 @@ type Main struct {
 	stopListen context.CancelFunc
 	sessions   *api.Sessions
 	identities *staff.Kratos // nil without Kratos
+	river      *river.Client[pgx.Tx]
 }
 
 // NewMain prepares a Main; nothing is started until Open.
@@ -258,7 +263,10 @@ func (m *Main) Listen(ctx context.Context) error {
 	if err := m.startKratos(ctx); err != nil {
 		return err
 	}
-	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Staff: m.Staff, Cases: cases.NewService(m.Tenants.DB()), Authz: m.Authz, Log: m.Log}
+	if err := m.startRiver(ctx); err != nil {
+		return err
+	}
+	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Staff: m.Staff, Cases: cases.NewService(m.Tenants.DB()).WithJobs(m.river), Authz: m.Authz, Log: m.Log}
 	if public, admin := m.kratosURLs[0], m.kratosURLs[1]; public != "" {
 		if srv.Kratos, err = url.Parse(public); err != nil {
 			return fmt.Errorf("kratos public URL: %w", err)
@@ -277,6 +285,27 @@ func (m *Main) Listen(ctx context.Context) error {
 	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(m.listener) }()
+	return nil
+}
+
+// startRiver starts the background job client on the app pool: deadline
+// reminders and escalations.
+func (m *Main) startRiver(ctx context.Context) error {
+	workers := river.NewWorkers()
+	jobs.Register(workers, m.Tenants.DB())
+	client, err := river.NewClient(riverpgxv5.New(m.pool), &river.Config{
+		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
+		Workers: workers,
+		Logger:  m.Log,
+	})
+	if err != nil {
+		return fmt.Errorf("river client: %w", err)
+	}
+	// The client outlives the request that started it: Close stops it.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start river: %w", err)
+	}
+	m.river = client
 	return nil
 }
 
@@ -341,6 +370,12 @@ func (m *Main) Close() error {
 	if m.stopListen != nil {
 		m.stopListen()
 		m.stopListen = nil
+	}
+	if m.river != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, m.river.Stop(ctx))
+		cancel()
+		m.river = nil
 	}
 	if m.kratos != nil {
 		errs = append(errs, m.kratos.Stop())
