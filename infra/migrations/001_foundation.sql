@@ -97,22 +97,26 @@ CREATE TABLE case_categories (
     UNIQUE (tenant_id, code)
 );
 
-DO $$
-DECLARE
-    t text;
+-- Every tenant table gets the same row-level security: enabled and forced,
+-- reads and writes checked against app.tenant_id, and a SELECT-only read
+-- for the county's staff. Migrations call this so the rule is written once.
+CREATE FUNCTION fengqiao_isolate(t regclass) RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
-    FOREACH t IN ARRAY ARRAY['org_nodes', 'departments', 'case_categories'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format($p$CREATE POLICY tenant_isolation ON %I
-            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)
-            WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)$p$, t);
-        EXECUTE format($p$CREATE POLICY county_read ON %I FOR SELECT
-            USING (tenant_id IN (SELECT c.id FROM tenants c
-                WHERE c.county_id = NULLIF(current_setting('app.county_id', true), '')::bigint))$p$, t);
-    END LOOP;
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', t);
+    EXECUTE format($p$CREATE POLICY tenant_isolation ON %s
+        USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)
+        WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)$p$, t);
+    EXECUTE format($p$CREATE POLICY county_read ON %s FOR SELECT
+        USING (tenant_id IN (SELECT c.id FROM tenants c
+            WHERE c.county_id = NULLIF(current_setting('app.county_id', true), '')::bigint))$p$, t);
 END
-$$;
+$fn$;
+REVOKE EXECUTE ON FUNCTION fengqiao_isolate(regclass) FROM PUBLIC;
+
+SELECT fengqiao_isolate('org_nodes');
+SELECT fengqiao_isolate('departments');
+SELECT fengqiao_isolate('case_categories');
 
 -- API keys are platform credentials, not tenant rows: they are looked up
 -- before any tenant is known. The scope columns say what a key may reach.

@@ -35,14 +35,7 @@ CREATE TABLE memberships (
 CREATE INDEX memberships_identity_idx ON memberships (tenant_id, identity_id);
 CREATE INDEX memberships_node_idx ON memberships (tenant_id, node_id);
 
-ALTER TABLE memberships ENABLE ROW LEVEL SECURITY;
-ALTER TABLE memberships FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON memberships
-    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)
-    WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint);
-CREATE POLICY county_read ON memberships FOR SELECT
-    USING (tenant_id IN (SELECT c.id FROM tenants c
-        WHERE c.county_id = NULLIF(current_setting('app.county_id', true), '')::bigint));
+SELECT fengqiao_isolate('memberships');
 CREATE POLICY self_read ON memberships FOR SELECT
     USING (identity_id = NULLIF(current_setting('app.identity_id', true), '')::uuid);
 

@@ -71,22 +71,8 @@ CREATE TABLE case_events (
 );
 CREATE INDEX case_events_case_idx ON case_events (tenant_id, case_id, at);
 
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['cases', 'case_events'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format($p$CREATE POLICY tenant_isolation ON %I
-            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)
-            WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)$p$, t);
-        EXECUTE format($p$CREATE POLICY county_read ON %I FOR SELECT
-            USING (tenant_id IN (SELECT c.id FROM tenants c
-                WHERE c.county_id = NULLIF(current_setting('app.county_id', true), '')::bigint))$p$, t);
-    END LOOP;
-END
-$$;
+SELECT fengqiao_isolate('cases');
+SELECT fengqiao_isolate('case_events');
 
 GRANT SELECT, INSERT, UPDATE ON cases TO {{.app_role}};
 GRANT SELECT, INSERT ON case_events TO {{.app_role}};

@@ -46,22 +46,8 @@ CREATE TABLE deadline_policies (
 );
 CREATE UNIQUE INDEX deadline_policies_scope ON deadline_policies (tenant_id, coalesce(category_id, 0), grade);
 
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['dispatch_rules', 'deadline_policies'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format($p$CREATE POLICY tenant_isolation ON %I
-            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)
-            WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)$p$, t);
-        EXECUTE format($p$CREATE POLICY county_read ON %I FOR SELECT
-            USING (tenant_id IN (SELECT c.id FROM tenants c
-                WHERE c.county_id = NULLIF(current_setting('app.county_id', true), '')::bigint))$p$, t);
-    END LOOP;
-END
-$$;
+SELECT fengqiao_isolate('dispatch_rules');
+SELECT fengqiao_isolate('deadline_policies');
 
 -- No DELETE: rules are archived; policies are overwritten in place.
 GRANT SELECT, INSERT, UPDATE ON dispatch_rules, deadline_policies TO {{.app_role}};

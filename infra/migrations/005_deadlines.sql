@@ -43,22 +43,8 @@ CREATE TABLE notifications (
 CREATE INDEX notifications_audience_idx ON notifications (tenant_id, audience, department_id, created_at DESC);
 CREATE INDEX notifications_case_idx ON notifications (tenant_id, case_id);
 
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['case_supervisions', 'notifications'] LOOP
-        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
-        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
-        EXECUTE format($p$CREATE POLICY tenant_isolation ON %I
-            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)
-            WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::bigint)$p$, t);
-        EXECUTE format($p$CREATE POLICY county_read ON %I FOR SELECT
-            USING (tenant_id IN (SELECT c.id FROM tenants c
-                WHERE c.county_id = NULLIF(current_setting('app.county_id', true), '')::bigint))$p$, t);
-    END LOOP;
-END
-$$;
+SELECT fengqiao_isolate('case_supervisions');
+SELECT fengqiao_isolate('notifications');
 
 -- Supervisions are a ledger: append only. Notifications are only marked read.
 GRANT SELECT, INSERT ON case_supervisions, notifications TO {{.app_role}};
