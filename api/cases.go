@@ -286,6 +286,75 @@ func (s *Server) registerCases(api huma.API) {
 	}
 }
 
+// LedgerItemBody is one open item of the struck-off ledger.
+type LedgerItemBody struct {
+	CaseID       int64      `json:"case_id"`
+	TrackingCode string     `json:"tracking_code"`
+	Title        string     `json:"title"`
+	Grade        string     `json:"grade" enum:"general,major,serious,urgent"`
+	Status       string     `json:"status" enum:"dispatched,accepted"`
+	DepartmentID int64      `json:"department_id"`
+	LeaderName   string     `json:"leader_name"`
+	AcceptDue    *time.Time `json:"accept_due,omitempty"`
+	CompleteDue  *time.Time `json:"complete_due,omitempty"`
+	Overdue      bool       `json:"overdue"`
+}
+
+type ledgerOutput struct {
+	Body struct {
+		Items []LedgerItemBody `json:"items" doc:"by department and leader, soonest due first"`
+	}
+}
+
+type suggestionOutput struct {
+	Body struct {
+		Found        bool  `json:"found" doc:"false: no rule matches; the case stays in the centre's manual queue"`
+		DepartmentID int64 `json:"department_id,omitempty"`
+		RuleID       int64 `json:"rule_id,omitempty"`
+	}
+}
+
+func (s *Server) registerCaseDesk(api huma.API) {
+	tags := []string{"Cases"}
+	tenantOp(s, api, huma.Operation{
+		OperationID: "case-ledger", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/cases/ledger", Tags: tags,
+		Summary:     "The struck-off ledger (销号式台账)",
+		Description: "Every dispatched case not yet resolved, per department and responsible leader, with its deadlines. An item is struck off when resolved.",
+	}, need{Resource: "case", Action: "read", anywhere: true}, func(ctx context.Context, st street, in *TenantPath) (*ledgerOutput, error) {
+		v, err := s.caseVisibility(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		items, err := s.Cases.Ledger(ctx, st.Scope, v)
+		if err != nil {
+			return nil, err
+		}
+		out := &ledgerOutput{}
+		out.Body.Items = make([]LedgerItemBody, len(items))
+		for i, it := range items {
+			out.Body.Items[i] = LedgerItemBody{CaseID: it.CaseID, TrackingCode: it.TrackingCode, Title: it.Title, Grade: it.Grade,
+				Status: string(it.Status), DepartmentID: it.DepartmentID, LeaderName: it.LeaderName, AcceptDue: it.AcceptDue,
+				CompleteDue: it.CompleteDue, Overdue: it.Overdue}
+		}
+		return out, nil
+	})
+	tenantOp(s, api, huma.Operation{
+		OperationID: "suggest-dispatch", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/cases/{id}/suggestion", Tags: tags,
+		Summary: "Suggest a department for dispatch", Description: "The most specific dispatch rule for the case's category and place.",
+	}, need{Resource: "case", Action: "dispatch"}, func(ctx context.Context, st street, in *CasePath) (*suggestionOutput, error) {
+		rule, found, err := s.Cases.SuggestDepartment(ctx, st.Scope, in.ID)
+		if err != nil {
+			return nil, err
+		}
+		out := &suggestionOutput{}
+		out.Body.Found = found
+		if found {
+			out.Body.DepartmentID, out.Body.RuleID = rule.DepartmentID, rule.ID
+		}
+		return out, nil
+	})
+}
+
 // caseChain is the chain of a case: its department (if dispatched), then
 // its place in the tree.
 func caseChain(st street, departmentID int64) []string {

@@ -369,8 +369,17 @@ func TestCaseLoopOverHTTP(t *testing.T) {
 	due := time.Now().Add(2 * time.Hour).UTC().Format(time.RFC3339)
 	later := time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339)
 	dispatch := fmt.Sprintf(`{"department_id":%d,"leader_name":"李所长","accept_due":"%s","complete_due":"%s"}`, mx.depts["派出所"], due, later)
+	code, body = mx.call(t, staff.Dispatcher, "GET", c+"/suggestion", "")
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, `"found":false`, "no dispatch rule yet: the centre dispatches by hand")
+	require.Equal(t, http.StatusForbidden, mx.status(t, staff.DepartmentStaff, "GET", c+"/suggestion", ""))
 	code, body = mx.call(t, staff.Dispatcher, "POST", c+"/dispatch", dispatch)
 	require.Equal(t, http.StatusOK, code, body)
+	for _, role := range []string{staff.Dispatcher, staff.DepartmentStaff} {
+		code, body = mx.call(t, role, "GET", a+"/cases/ledger", "")
+		require.Equal(t, http.StatusOK, code, body)
+		require.Contains(t, body, `"leader_name":"李所长"`, "%s sees the dispatched item on the ledger", role)
+	}
 
 	code, body = mx.call(t, staff.Dispatcher, "POST", c+"/confirm", "{}")
 	require.Equal(t, http.StatusConflict, code, body)
@@ -392,6 +401,8 @@ func TestCaseLoopOverHTTP(t *testing.T) {
 		require.Equal(t, http.StatusOK, code, "%s: %s", s.step, body)
 	}
 	require.Contains(t, body, `"status":"closed"`)
+	_, body = mx.call(t, staff.Dispatcher, "GET", a+"/cases/ledger", "")
+	require.Contains(t, body, `"items":[]`, "a resolved item is struck off the ledger")
 
 	code, body = mx.call(t, staff.GridWorker, "GET", c, "")
 	require.Equal(t, http.StatusOK, code, body)

@@ -75,6 +75,7 @@ func (s *Server) register(mux *http.ServeMux) huma.API {
 	s.registerNodes(humaAPI)
 	s.registerCatalogues(humaAPI)
 	s.registerStaff(humaAPI)
+	s.registerCaseDesk(humaAPI)
 	s.registerCases(humaAPI)
 	return humaAPI
 }
