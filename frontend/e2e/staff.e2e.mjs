@@ -8,41 +8,18 @@
 // GRID_CODE (a grid of that street), OTHER_GRID_NAME (a sibling grid the
 // grid worker must not see), CHROMIUM (default /usr/bin/chromium),
 // SCREENSHOT_DIR (default the OS temp dir), E2E_TIMEOUT_MS (default 15000).
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
 const TENANT_CODE = process.env.TENANT_CODE ?? ''
 const GRID_CODE = process.env.GRID_CODE ?? ''
 const OTHER_GRID_NAME = process.env.OTHER_GRID_NAME ?? ''
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || tmpdir()
-const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 15000)
 
 const stamp = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
 const email = `e2e-${stamp}@example.org`
 const personName = `E2E网格员${stamp.slice(-4)}`
 const password = 'Fq-e2e-pass-2026'
-
-let currentStep = 'start'
-function step(name) {
-  currentStep = name
-  console.log(`e2e: ${name}`)
-}
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message)
-}
-
-const sel = (id) => `[data-testid="${id}"]`
-
-function watch(page, label, diagnostics) {
-  page.setDefaultTimeout(TIMEOUT)
-  page.on('pageerror', (e) => diagnostics.push(`${label} page error: ${e.message}`))
-  page.on('console', (m) => m.type() === 'error' && diagnostics.push(`${label} console: ${m.text()}`))
-  page.on('response', (r) => r.status() >= 400 && diagnostics.push(`${label} HTTP ${r.status()} ${r.request().method()} ${r.url()}`))
-}
 
 /** Invites the grid worker as the administrator; returns the recovery link and code from the result dialog. */
 async function invite(admin) {
@@ -131,44 +108,11 @@ async function signInAsGridWorker(page, { link, code }) {
   assert(roles.includes('网格员'), `the header shows the roles "${roles}", expected 网格员`)
 }
 
-async function screenshot(page, label) {
-  const shot = join(SCREENSHOT_DIR, `fengqiao-staff-e2e-${label}-${Date.now()}.png`)
-  try {
-    await page.screenshot({ path: shot, fullPage: true })
-    console.log(`e2e: screenshot saved to ${shot}`)
-  } catch (err) {
-    console.log(`e2e: could not save a screenshot: ${err instanceof Error ? err.message : err}`)
-  }
-}
-
 async function main() {
-  const missing = Object.entries({ BASE_URL, API_KEY, TENANT_CODE, GRID_CODE, OTHER_GRID_NAME })
-    .filter(([, v]) => !v)
-    .map(([k]) => k)
-  if (missing.length) {
-    console.log(`e2e: missing environment variable(s): ${missing.join(', ')}`)
-    return false
-  }
+  if (!haveEnv({ BASE_URL, API_KEY, TENANT_CODE, GRID_CODE, OTHER_GRID_NAME })) return false
 
-  let browser
-  try {
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    })
-  } catch (e) {
-    console.log(`e2e: could not launch Chromium (set CHROMIUM to its path): ${e instanceof Error ? e.message : e}`)
-    return false
-  }
+  const browser = await launchChromium()
+  if (!browser) return false
 
   const diagnostics = []
   const pages = []
@@ -190,16 +134,12 @@ async function main() {
     await signInAsGridWorker(worker, invitation)
   } catch (e) {
     failed = true
-    console.log(`e2e: FAILED at step "${currentStep}": ${e instanceof Error ? e.message : e}`)
-    if (diagnostics.length) console.log(`e2e: browser diagnostics:\n  ${diagnostics.join('\n  ')}`)
-    for (const [label, page] of pages) await screenshot(page, label)
+    reportFailure(e, diagnostics)
+    for (const [label, page] of pages) await screenshot(page, `staff-e2e-${label}`)
   } finally {
     await browser.close()
   }
   return !failed
 }
 
-// exitCode rather than process.exit() so piped output is flushed before Node exits.
-const passed = await main()
-console.log(passed ? 'e2e: 1 passed, 0 failed' : 'e2e: 0 passed, 1 failed')
-process.exitCode = passed ? 0 : 1
+finish(await main())

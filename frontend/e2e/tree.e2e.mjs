@@ -8,14 +8,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
 const TENANT_CODE = process.env.TENANT_CODE ?? ''
 const STREET_CODE = process.env.STREET_CODE || TENANT_CODE
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || tmpdir()
-const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 15000)
 
 
 // A community code unlikely to exist already (suffix 500–989), and names unique to this run.
@@ -40,18 +38,6 @@ const badCsv = [
   `zone,${STREET_CODE}99901,E2E坏上级${stamp},${STREET_CODE}999`,
   `village_x,${STREET_CODE}998,E2E坏层级${stamp},${STREET_CODE}`,
 ].join('\n')
-
-let currentStep = 'start'
-function step(name) {
-  currentStep = name
-  console.log(`e2e: ${name}`)
-}
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message)
-}
-
-const sel = (id) => `[data-testid="${id}"]`
 
 async function importFile(page, file) {
   await page.click(sel('import-button'))
@@ -123,31 +109,10 @@ async function run(page, goodFile, badFile) {
 }
 
 async function main() {
-  const missing = Object.entries({ BASE_URL, API_KEY, TENANT_CODE }).filter(([, v]) => !v).map(([k]) => k)
-  if (missing.length) {
-    console.log(`e2e: missing environment variable(s): ${missing.join(', ')}`)
-    return false
-  }
+  if (!haveEnv({ BASE_URL, API_KEY, TENANT_CODE })) return false
 
-  let browser
-  try {
-    browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    })
-  } catch (e) {
-    console.log(`e2e: could not launch Chromium (set CHROMIUM to its path): ${e instanceof Error ? e.message : e}`)
-    return false
-  }
+  const browser = await launchChromium()
+  if (!browser) return false
 
   const dir = mkdtempSync(join(tmpdir(), 'fengqiao-e2e-'))
   const goodFile = join(dir, 'hierarchy-good.csv')
@@ -157,25 +122,15 @@ async function main() {
 
   let failed = false
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' })
-  page.setDefaultTimeout(TIMEOUT)
   const diagnostics = []
-  page.on('pageerror', (e) => diagnostics.push(`page error: ${e.message}`))
-  page.on('console', (m) => m.type() === 'error' && diagnostics.push(`console: ${m.text()}`))
-  page.on('response', (r) => r.status() >= 400 && diagnostics.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`))
+  watch(page, 'admin', diagnostics)
 
   try {
     await run(page, goodFile, badFile)
   } catch (e) {
     failed = true
-    console.log(`e2e: FAILED at step "${currentStep}": ${e instanceof Error ? e.message : e}`)
-    if (diagnostics.length) console.log(`e2e: browser diagnostics:\n  ${diagnostics.join('\n  ')}`)
-    const shot = join(SCREENSHOT_DIR, `fengqiao-tree-e2e-${Date.now()}.png`)
-    try {
-      await page.screenshot({ path: shot, fullPage: true })
-      console.log(`e2e: screenshot saved to ${shot}`)
-    } catch (err) {
-      console.log(`e2e: could not save a screenshot: ${err instanceof Error ? err.message : err}`)
-    }
+    reportFailure(e, diagnostics)
+    await screenshot(page, 'tree-e2e')
   } finally {
     await browser.close()
     rmSync(dir, { recursive: true, force: true })
@@ -183,7 +138,4 @@ async function main() {
   return !failed
 }
 
-// exitCode rather than process.exit() so piped output is flushed before Node exits.
-const passed = await main()
-console.log(passed ? 'e2e: 1 passed, 0 failed' : 'e2e: 0 passed, 1 failed')
-process.exitCode = passed ? 0 : 1
+finish(await main())

@@ -1,0 +1,85 @@
+// What the browser tests share: step logging, assertions, selectors,
+// launching Debian's Chromium, diagnostics, screenshots and the closing
+// line the Go harness reads.
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+
+export const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 15000)
+const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || tmpdir()
+
+let currentStep = 'start'
+
+/** Logs a step; a failure names the step it happened in. */
+export function step(name) {
+  currentStep = name
+  console.log(`e2e: ${name}`)
+}
+
+export function assert(condition, message) {
+  if (!condition) throw new Error(message)
+}
+
+export const sel = (id) => `[data-testid="${id}"]`
+
+/** Reports unset environment variables; true when all are set. */
+export function haveEnv(vars) {
+  const missing = Object.entries(vars)
+    .filter(([, v]) => !v)
+    .map(([k]) => k)
+  if (missing.length) console.log(`e2e: missing environment variable(s): ${missing.join(', ')}`)
+  return missing.length === 0
+}
+
+/** Launches Chromium with the flags this machine needs, or returns null. */
+export async function launchChromium() {
+  try {
+    return await chromium.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      // No background networking: this machine refuses connections to anything but loopback.
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
+    })
+  } catch (e) {
+    console.log(`e2e: could not launch Chromium (set CHROMIUM to its path): ${e instanceof Error ? e.message : e}`)
+    return null
+  }
+}
+
+/** Collects page errors, console errors and failed requests for the failure report. */
+export function watch(page, label, diagnostics) {
+  page.setDefaultTimeout(TIMEOUT)
+  page.on('pageerror', (e) => diagnostics.push(`${label} page error: ${e.message}`))
+  page.on('console', (m) => m.type() === 'error' && diagnostics.push(`${label} console: ${m.text()}`))
+  page.on('response', (r) => r.status() >= 400 && diagnostics.push(`${label} HTTP ${r.status()} ${r.request().method()} ${r.url()}`))
+}
+
+/** Logs a failure with the step it happened in and what the browser said. */
+export function reportFailure(e, diagnostics) {
+  console.log(`e2e: FAILED at step "${currentStep}": ${e instanceof Error ? e.message : e}`)
+  if (diagnostics.length) console.log(`e2e: browser diagnostics:\n  ${diagnostics.join('\n  ')}`)
+}
+
+export async function screenshot(page, name) {
+  const shot = join(SCREENSHOT_DIR, `fengqiao-${name}-${Date.now()}.png`)
+  try {
+    await page.screenshot({ path: shot, fullPage: true })
+    console.log(`e2e: screenshot saved to ${shot}`)
+  } catch (err) {
+    console.log(`e2e: could not save a screenshot: ${err instanceof Error ? err.message : err}`)
+  }
+}
+
+/** Prints the closing line and sets the exit code (not process.exit(), so piped output is flushed). */
+export function finish(passed) {
+  console.log(passed ? 'e2e: 1 passed, 0 failed' : 'e2e: 0 passed, 1 failed')
+  process.exitCode = passed ? 0 : 1
+}
