@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -137,26 +138,9 @@ func departmentChain(t tenants.Tenant, departmentID int64) []string {
 func (s *Server) can(p Principal, t *tenants.Tenant, chain []string, n need) bool {
 	if p.Credential == "api_key" {
 		role, domain := p.keyRole(t)
-		if domain == "" || !contains(chain, domain) {
-			return false
-		}
-		for _, perm := range s.Authz.Permissions(role) {
-			if perm.Resource == n.Resource && perm.Action == n.Action {
-				return true
-			}
-		}
-		return false
+		return domain != "" && slices.Contains(chain, domain) && roleGrants(s.Authz, role, n)
 	}
 	return s.Authz.Allowed(p.Subject, chain, n.Resource, n.Action)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // require checks a permission and answers 403 naming it.
@@ -171,6 +155,11 @@ func (s *Server) require(ctx context.Context, t *tenants.Tenant, chain []string,
 	return nil
 }
 
+// roleGrants reports whether a role holds the permission anywhere it sits.
+func roleGrants(a *authz.Authorizer, role authz.Role, n need) bool {
+	return slices.Contains(a.Permissions(role), authz.Permission{Resource: n.Resource, Action: n.Action})
+}
+
 // requireSomewhere checks that the principal holds the permission at some
 // place in street t (or above it).
 func (s *Server) requireSomewhere(ctx context.Context, t *tenants.Tenant, n need) error {
@@ -182,13 +171,8 @@ func (s *Server) requireSomewhere(ctx context.Context, t *tenants.Tenant, n need
 		return nil
 	}
 	for _, m := range p.Memberships {
-		if m.TenantID != t.ID {
-			continue
-		}
-		for _, perm := range s.Authz.Permissions(authz.Role(m.Role)) {
-			if perm.Resource == n.Resource && perm.Action == n.Action {
-				return nil
-			}
+		if m.TenantID == t.ID && roleGrants(s.Authz, authz.Role(m.Role), n) {
+			return nil
 		}
 	}
 	return fengqiao.Errorf(fengqiao.EFORBIDDEN, "your role does not allow %s in this street", n)

@@ -416,12 +416,3 @@ func (s *Server) caseVisibility(ctx context.Context, st street) (cases.Visibilit
 	}
 	return v, nil
 }
-
-func roleGrants(a *authz.Authorizer, role authz.Role, n need) bool {
-	for _, p := range a.Permissions(role) {
-		if p.Resource == n.Resource && p.Action == n.Action {
-			return true
-		}
-	}
-	return false
-}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -295,7 +296,7 @@ func (s *Server) visibleRoots(ctx context.Context, st street) ([]tenants.Node, e
 	for _, n := range candidates {
 		covered := false
 		for _, other := range candidates {
-			covered = covered || (other.ID != n.ID && contains(nodeChain(st.Tenant, n), nodeDomain(other.ID)))
+			covered = covered || (other.ID != n.ID && slices.Contains(nodeChain(st.Tenant, n), nodeDomain(other.ID)))
 		}
 		if !covered {
 			roots = append(roots, n)

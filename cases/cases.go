@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -88,25 +89,16 @@ type Service struct {
 // NewService returns a Service.
 func NewService(db *tenants.DB) *Service { return &Service{db: db} }
 
-func oneOf(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func (in *NewCase) validate() []fengqiao.FieldError {
 	in.Title, in.Description = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description)
 	var problems []fengqiao.FieldError
 	add := func(loc, msg string, v any) {
 		problems = append(problems, fengqiao.FieldError{Location: loc, Message: msg, Value: v})
 	}
-	if !oneOf(Channels, in.Channel) {
+	if !slices.Contains(Channels, in.Channel) {
 		add("body.channel", "channel must be one of "+strings.Join(Channels, ", "), in.Channel)
 	}
-	if !oneOf(Grades, in.Grade) {
+	if !slices.Contains(Grades, in.Grade) {
 		add("body.grade", "grade must be one of "+strings.Join(Grades, ", "), in.Grade)
 	}
 	if in.Title == "" || utf8.RuneCountInString(in.Title) > 120 {

@@ -245,7 +245,7 @@ func (p *DeadlinePolicy) validate() []fengqiao.FieldError {
 	add := func(loc, msg string, v any) {
 		problems = append(problems, fengqiao.FieldError{Location: loc, Message: msg, Value: v})
 	}
-	if !oneOf(Grades, p.Grade) {
+	if !slices.Contains(Grades, p.Grade) {
 		add("body.grade", "grade must be one of "+strings.Join(Grades, ", "), p.Grade)
 	}
 	if p.AcceptHours <= 0 {

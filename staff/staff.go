@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -159,19 +160,10 @@ func (in *Invitation) validate(roles []string) []fengqiao.FieldError {
 	if in.Phone != "" && !phonePattern.MatchString(in.Phone) {
 		add("body.phone", "write the phone number in international form, e.g. +8613800138000", in.Phone)
 	}
-	if !contains(roles, in.Role) {
+	if !slices.Contains(roles, in.Role) {
 		add("body.role", "role must be one of "+strings.Join(roles, ", "), in.Role)
 	}
 	return problems
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // InviteToStreet gives a person a role at a node of the street in scope.
@@ -369,7 +361,7 @@ func (s *Service) ListStreet(ctx context.Context, scope tenants.Scope, nodeID in
 		return nil, err
 	}
 	subtree := "TRUE"
-	if col := ancestorColumn(node.Kind); col != "" {
+	if col := node.Kind.AncestorColumn(); col != "" {
 		subtree = "n." + col + " = $2"
 	} else if node.Kind == tenants.KindBuilding {
 		subtree = "n.id = $2"
@@ -411,18 +403,6 @@ func nodeIDOrZero(n tenants.NodeDetail) int64 {
 	return n.ID
 }
 
-func ancestorColumn(k tenants.Kind) string {
-	switch k {
-	case tenants.KindCommunity:
-		return "community_id"
-	case tenants.KindZone:
-		return "zone_id"
-	case tenants.KindGrid:
-		return "grid_id"
-	}
-	return ""
-}
-
 // ListCounty lists the county-wide memberships.
 func (s *Service) ListCounty(ctx context.Context, countyID int64) ([]StaffEntry, error) {
 	var out []StaffEntry
@@ -449,7 +429,7 @@ func (s *Service) ListCounty(ctx context.Context, countyID int64) ([]StaffEntry,
 
 // ChangeStreetRole moves a membership to another role, node or department.
 func (s *Service) ChangeStreetRole(ctx context.Context, scope tenants.Scope, membershipID int64, role string, nodeID, departmentID int64) (Membership, error) {
-	if !contains(StreetRoles, role) {
+	if !slices.Contains(StreetRoles, role) {
 		return Membership{}, fengqiao.Invalid("body.role", "role must be one of "+strings.Join(StreetRoles, ", "), role)
 	}
 	problems, node, err := s.checkPlace(ctx, scope, role, nodeID, departmentID)

@@ -65,9 +65,9 @@ func (k Kind) Parent() Kind {
 // CodeLength is the number of digits a code of this kind has.
 func (k Kind) CodeLength() int { return codeLengths[k] }
 
-// ancestorColumn is the column that holds a node's ancestor (or the node
+// AncestorColumn is the column that holds a node's ancestor (or the node
 // itself) at level k. The street level is the tenant; buildings are leaves.
-func (k Kind) ancestorColumn() string {
+func (k Kind) AncestorColumn() string {
 	switch k {
 	case KindCommunity:
 		return "community_id"
@@ -233,7 +233,7 @@ func descendantCounts(ctx context.Context, tx pgx.Tx, tenantID int64, n Node) (m
 	}
 	query := `SELECT kind, count(*) FROM org_nodes WHERE tenant_id = $1 AND archived_at IS NULL AND kind <> $2`
 	args := []any{tenantID, string(n.Kind)}
-	if col := n.Kind.ancestorColumn(); col != "" {
+	if col := n.Kind.AncestorColumn(); col != "" {
 		query += ` AND ` + col + ` = $3`
 		args = append(args, n.ID)
 	}
@@ -522,10 +522,10 @@ func (s *Service) MoveNode(ctx context.Context, scope Scope, id, newParentID int
 				break
 			}
 			args = append(args, parent.ancestorID(k))
-			sets = append(sets, fmt.Sprintf("%s = $%d", k.ancestorColumn(), len(args)))
+			sets = append(sets, fmt.Sprintf("%s = $%d", k.AncestorColumn(), len(args)))
 		}
 		subtree := "id = $2"
-		if col := n.Kind.ancestorColumn(); col != "" {
+		if col := n.Kind.AncestorColumn(); col != "" {
 			subtree = col + " = $2"
 		}
 		if len(sets) > 0 {
@@ -560,7 +560,7 @@ func (s *Service) ArchiveNode(ctx context.Context, scope Scope, id int64) (Node,
 			return fengqiao.Invalid("path.id", "the street root cannot be archived", id)
 		}
 		subtree := "id = $2"
-		if col := n.Kind.ancestorColumn(); col != "" {
+		if col := n.Kind.AncestorColumn(); col != "" {
 			subtree = col + " = $2"
 		}
 		if _, err := tx.Exec(ctx, `UPDATE org_nodes SET archived_at = now(), updated_at = now()
