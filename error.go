@@ -9,15 +9,15 @@ import (
 
 // Error codes. The API layer owns the mapping to HTTP statuses.
 const (
-	EINVALID      = "invalid"       // the request is malformed or fails validation
-	ENOTFOUND     = "not_found"     // the thing does not exist, or the caller may not know it exists
-	ECONFLICT     = "conflict"      // the request collides with existing state
-	EUNAUTHORIZED = "unauthorized"  // no or bad credentials
-	EFORBIDDEN    = "forbidden"     // credentials fine, action not allowed
-	ETOOLARGE     = "too_large"     // the request body is over its limit
-	EUNSUPPORTED  = "unsupported"   // a media type or format we do not read
-	EINTERNAL     = "internal"      // a bug or an outage; details are logged, not shown
-	EUNAVAILABLE  = "unavailable"   // a dependency is down
+	EINVALID      = "invalid"      // the request is malformed or fails validation
+	ENOTFOUND     = "not_found"    // the thing does not exist, or the caller may not know it exists
+	ECONFLICT     = "conflict"     // the request collides with existing state
+	EUNAUTHORIZED = "unauthorized" // no or bad credentials
+	EFORBIDDEN    = "forbidden"    // credentials fine, action not allowed
+	ETOOLARGE     = "too_large"    // the request body is over its limit
+	EUNSUPPORTED  = "unsupported"  // a media type or format we do not read
+	EINTERNAL     = "internal"     // a bug or an outage; details are logged, not shown
+	EUNAVAILABLE  = "unavailable"  // a dependency is down
 )
 
 // FieldError names one bad field. Location follows huma's convention

@@ -2,12 +2,14 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/tenants"
@@ -15,32 +17,33 @@ import (
 
 // CaseBody is a case as the API shows it.
 type CaseBody struct {
-	ID             int64      `json:"id" example:"42"`
-	TrackingCode   string     `json:"tracking_code" example:"7K3M-9QXD-2HB" doc:"what the reporter uses to follow the case"`
-	Channel        string     `json:"channel" enum:"qr,grid_report,hotline_12345,visit,petition,online,superior_assigned,screening"`
-	CategoryID     int64      `json:"category_id"`
-	Grade          string     `json:"grade" enum:"general,major,serious,urgent" doc:"一般, 较大, 重大, 紧急"`
-	Title          string     `json:"title" example:"楼道堆放杂物"`
-	Description    string     `json:"description"`
-	Status         string     `json:"status" enum:"reported,dispatched,accepted,resolved,confirmed,closed,cancelled,merged"`
-	AllowedActions []string   `json:"allowed_actions" doc:"the lifecycle steps possible now (the caller's permission is checked separately)"`
-	NodeID         int64      `json:"node_id" doc:"the building or grid where it happened"`
-	Address        string     `json:"address,omitempty"`
-	ReporterName   string     `json:"reporter_name,omitempty"`
-	ReporterPhone  string     `json:"reporter_phone,omitempty" doc:"masked unless the caller may write cases here"`
-	DepartmentID   int64      `json:"department_id,omitempty"`
-	LeaderName     string     `json:"leader_name,omitempty"`
-	AcceptDue      *time.Time `json:"accept_due,omitempty"`
-	CompleteDue    *time.Time `json:"complete_due,omitempty"`
-	Result         string     `json:"result,omitempty"`
-	Answer         string     `json:"answer,omitempty"`
-	MergedInto     int64      `json:"merged_into,omitempty"`
-	ReportedAt     time.Time  `json:"reported_at"`
-	DispatchedAt   *time.Time `json:"dispatched_at,omitempty"`
-	AcceptedAt     *time.Time `json:"accepted_at,omitempty"`
-	ResolvedAt     *time.Time `json:"resolved_at,omitempty"`
-	ConfirmedAt    *time.Time `json:"confirmed_at,omitempty"`
-	ClosedAt       *time.Time `json:"closed_at,omitempty"`
+	ID              int64      `json:"id" example:"42"`
+	TrackingCode    string     `json:"tracking_code" example:"7K3M-9QXD-2HB" doc:"what the reporter uses to follow the case"`
+	Channel         string     `json:"channel" enum:"qr,grid_report,hotline_12345,visit,petition,online,superior_assigned,screening"`
+	CategoryID      int64      `json:"category_id"`
+	Grade           string     `json:"grade" enum:"general,major,serious,urgent" doc:"一般, 较大, 重大, 紧急"`
+	Title           string     `json:"title" example:"楼道堆放杂物"`
+	Description     string     `json:"description"`
+	Status          string     `json:"status" enum:"reported,dispatched,accepted,resolved,confirmed,closed,cancelled,merged"`
+	AllowedActions  []string   `json:"allowed_actions" doc:"the lifecycle steps possible now (the caller's permission is checked separately)"`
+	NodeID          int64      `json:"node_id" doc:"the building or grid where it happened"`
+	Address         string     `json:"address,omitempty"`
+	ReporterName    string     `json:"reporter_name,omitempty"`
+	ReporterPhone   string     `json:"reporter_phone,omitempty" doc:"masked unless the caller may write cases here"`
+	DepartmentID    int64      `json:"department_id,omitempty"`
+	LeaderName      string     `json:"leader_name,omitempty"`
+	AcceptDue       *time.Time `json:"accept_due,omitempty"`
+	CompleteDue     *time.Time `json:"complete_due,omitempty"`
+	Result          string     `json:"result,omitempty"`
+	Answer          string     `json:"answer,omitempty"`
+	MergedInto      int64      `json:"merged_into,omitempty"`
+	EscalationLevel int        `json:"escalation_level" minimum:"0" maximum:"3" doc:"how far up the chain missed deadlines or check-ins have taken it: 0 none, 1 centre leader, 2 street party secretary, 3 county (督办)"`
+	ReportedAt      time.Time  `json:"reported_at"`
+	DispatchedAt    *time.Time `json:"dispatched_at,omitempty"`
+	AcceptedAt      *time.Time `json:"accepted_at,omitempty"`
+	ResolvedAt      *time.Time `json:"resolved_at,omitempty"`
+	ConfirmedAt     *time.Time `json:"confirmed_at,omitempty"`
+	ClosedAt        *time.Time `json:"closed_at,omitempty"`
 }
 
 func caseBody(c cases.Case, showPhone bool) CaseBody {
@@ -50,22 +53,14 @@ func caseBody(c cases.Case, showPhone bool) CaseBody {
 	}
 	phone := c.ReporterPhone
 	if !showPhone {
-		phone = maskPhone(phone)
+		phone = fengqiao.MaskPhone(phone)
 	}
 	return CaseBody{ID: c.ID, TrackingCode: c.TrackingCode, Channel: c.Channel, CategoryID: c.CategoryID, Grade: c.Grade, Title: c.Title,
 		Description: c.Description, Status: string(c.Status), AllowedActions: actions, NodeID: c.NodeID, Address: c.Address,
 		ReporterName: c.ReporterName, ReporterPhone: phone, DepartmentID: c.DepartmentID, LeaderName: c.LeaderName,
 		AcceptDue: c.AcceptDue, CompleteDue: c.CompleteDue, Result: c.Result, Answer: c.Answer, MergedInto: c.MergedInto,
-		ReportedAt: c.ReportedAt, DispatchedAt: c.DispatchedAt, AcceptedAt: c.AcceptedAt, ResolvedAt: c.ResolvedAt,
+		EscalationLevel: c.EscalationLevel, ReportedAt: c.ReportedAt, DispatchedAt: c.DispatchedAt, AcceptedAt: c.AcceptedAt, ResolvedAt: c.ResolvedAt,
 		ConfirmedAt: c.ConfirmedAt, ClosedAt: c.ClosedAt}
-}
-
-// maskPhone keeps the first 3 and last 4 digits: 138****8000.
-func maskPhone(p string) string {
-	if len(p) < 8 {
-		return strings.Repeat("*", len(p))
-	}
-	return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
 }
 
 // EventBody is one line of a case's timeline.
@@ -81,10 +76,49 @@ type EventBody struct {
 
 type caseOutput struct{ Body CaseBody }
 
+// SummonsBody is one department summoned to a case (吹哨报到).
+type SummonsBody struct {
+	ID             int64      `json:"id"`
+	DepartmentID   int64      `json:"department_id"`
+	SummonedBy     string     `json:"summoned_by"`
+	SummonedByRole string     `json:"summoned_by_role,omitempty"`
+	Note           string     `json:"note,omitempty"`
+	DueAt          time.Time  `json:"due_at" doc:"check in by then, or the case is escalated"`
+	CreatedAt      time.Time  `json:"created_at"`
+	CheckedInAt    *time.Time `json:"checked_in_at,omitempty"`
+	CheckedInBy    string     `json:"checked_in_by,omitempty"`
+	CheckInNote    string     `json:"check_in_note,omitempty"`
+	Late           bool       `json:"late" doc:"checked in after due_at, or still not checked in and past it"`
+}
+
+func summonsBody(sm cases.Summons, now time.Time) SummonsBody {
+	return SummonsBody{ID: sm.ID, DepartmentID: sm.DepartmentID, SummonedBy: sm.SummonedBy, SummonedByRole: sm.SummonedByRole,
+		Note: sm.Note, DueAt: sm.DueAt, CreatedAt: sm.CreatedAt, CheckedInAt: sm.CheckedInAt, CheckedInBy: sm.CheckedInBy,
+		CheckInNote: sm.CheckInNote, Late: sm.Late(now)}
+}
+
+// AttachmentBody is a photo of a case; its bytes are at url.
+type AttachmentBody struct {
+	ID          int64     `json:"id"`
+	Filename    string    `json:"filename"`
+	ContentType string    `json:"content_type" enum:"image/jpeg,image/png,image/webp"`
+	Size        int       `json:"size" doc:"bytes"`
+	UploadedBy  string    `json:"uploaded_by"`
+	CreatedAt   time.Time `json:"created_at"`
+	URL         string    `json:"url" doc:"where to GET the photo (with the same credentials)"`
+}
+
+func attachmentBody(tenantCode string, caseID int64, a cases.Attachment) AttachmentBody {
+	return AttachmentBody{ID: a.ID, Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, UploadedBy: a.UploadedBy,
+		CreatedAt: a.CreatedAt, URL: fmt.Sprintf("/api/v1/tenants/%s/cases/%d/attachments/%d", tenantCode, caseID, a.ID)}
+}
+
 type caseDetailOutput struct {
 	Body struct {
 		CaseBody
-		Timeline []EventBody `json:"timeline" doc:"every step, oldest first"`
+		Timeline    []EventBody      `json:"timeline" doc:"every step, oldest first"`
+		Summons     []SummonsBody    `json:"summons" doc:"departments summoned to the case, oldest first"`
+		Attachments []AttachmentBody `json:"attachments" doc:"photos, oldest first"`
 	}
 }
 
@@ -253,17 +287,26 @@ func (s *Server) registerCases(api huma.API) {
 		OperationID: "get-case", Method: http.MethodGet, Path: "/api/v1/tenants/{tenantCode}/cases/{id}", Tags: tags,
 		Summary: "Get a case with its timeline",
 	}, read, func(ctx context.Context, st street, in *CasePath) (*caseDetailOutput, error) {
-		c, events, err := s.Cases.Get(ctx, st.Scope, in.ID)
+		d, err := s.Cases.Get(ctx, st.Scope, in.ID)
 		if err != nil {
 			return nil, err
 		}
 		p, _ := principalFrom(ctx)
 		out := &caseDetailOutput{}
-		out.Body.CaseBody = caseBody(c, s.can(p, &st.Tenant, st.Chain, write))
-		out.Body.Timeline = make([]EventBody, len(events))
-		for i, e := range events {
+		out.Body.CaseBody = caseBody(d.Case, s.can(p, &st.Tenant, st.Chain, write))
+		out.Body.Timeline = make([]EventBody, len(d.Timeline))
+		for i, e := range d.Timeline {
 			out.Body.Timeline[i] = EventBody{At: e.At, Actor: e.Actor, ActorRole: e.ActorRole, Action: e.Action,
 				FromStatus: string(e.FromStatus), ToStatus: string(e.ToStatus), Note: e.Note}
+		}
+		now := time.Now()
+		out.Body.Summons = make([]SummonsBody, len(d.Summons))
+		for i, sm := range d.Summons {
+			out.Body.Summons[i] = summonsBody(sm, now)
+		}
+		out.Body.Attachments = make([]AttachmentBody, len(d.Attachments))
+		for i, a := range d.Attachments {
+			out.Body.Attachments[i] = attachmentBody(st.Code, d.ID, a)
 		}
 		return out, nil
 	})

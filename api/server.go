@@ -19,6 +19,7 @@ import (
 	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/frontend"
+	"github.com/fengqiao/fengqiao/notifications"
 	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
 )
@@ -28,14 +29,15 @@ const Version = "0.1.0"
 
 // Server holds what the operations need.
 type Server struct {
-	Tenants  *tenants.Service
-	Keys     *apikeys.Store
-	Staff    *staff.Service
-	Cases    *cases.Service
-	Authz    *authz.Authorizer
-	Sessions *Sessions // nil: no staff sign-in (API keys only)
-	Kratos   *url.URL  // Kratos's public API, proxied under /identity/
-	Log      *slog.Logger
+	Tenants       *tenants.Service
+	Keys          *apikeys.Store
+	Staff         *staff.Service
+	Cases         *cases.Service
+	Notifications *notifications.Service
+	Authz         *authz.Authorizer
+	Sessions      *Sessions // nil: no staff sign-in (API keys only)
+	Kratos        *url.URL  // Kratos's public API, proxied under /identity/
+	Log           *slog.Logger
 }
 
 // Handler builds the whole HTTP handler: API, identity proxy, docs, web app.
@@ -76,6 +78,8 @@ func (s *Server) register(mux *http.ServeMux) huma.API {
 	s.registerCatalogues(humaAPI)
 	s.registerStaff(humaAPI)
 	s.registerCaseDesk(humaAPI)
+	s.registerCasework(humaAPI)
+	s.registerNotifications(humaAPI)
 	s.registerCases(humaAPI)
 	return humaAPI
 }
@@ -165,14 +169,21 @@ func tenantOp[I, O any](s *Server, api huma.API, o huma.Operation, n need, handl
 		} else if dt, ok := any(in).(departmentTarget); ok && dt.targetDepartment() != 0 {
 			chain = departmentChain(t, dt.targetDepartment())
 		} else if ct, ok := any(in).(caseTarget); ok && ct.targetCase() != 0 {
-			nodeID, departmentID, err := s.Cases.Locate(ctx, scope, ct.targetCase())
+			loc, err := s.Cases.Locate(ctx, scope, ct.targetCase())
 			if err != nil {
 				return nil, err
 			}
-			if st.Node, err = s.Tenants.Node(ctx, scope, nodeID); err != nil {
+			if st.Node, err = s.Tenants.Node(ctx, scope, loc.NodeID); err != nil {
 				return nil, err
 			}
-			chain = caseChain(st, departmentID)
+			chain = caseChain(st, loc.DepartmentID)
+			// Summoned departments read the case; acting on it stays with
+			// the department it is dispatched to.
+			if n.Action == "read" {
+				for _, d := range loc.Summoned {
+					chain = append(chain, deptDomain(d))
+				}
+			}
 		}
 		st.Chain = chain
 		if n.anywhere {

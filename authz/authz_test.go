@@ -74,10 +74,10 @@ func TestPolicySanity(t *testing.T) {
 
 	require.Equal(t, perms("competition", "read", "competition", "score"), a.Permissions(Judge))
 	require.ElementsMatch(t, perms("tenant", "read", "case", "read", "case", "write", "case", "dispatch", "case", "confirm",
-		"node", "read", "department", "read", "category", "read", "staff", "read"), a.Permissions(Dispatcher))
+		"case", "summon", "node", "read", "department", "read", "category", "read", "staff", "read"), a.Permissions(Dispatcher))
 	require.ElementsMatch(t, perms("tenant", "read", "case", "read", "case", "write", "case", "handle", "node", "read", "department", "read",
 		"category", "read"), a.Permissions(DepartmentStaff))
-	require.ElementsMatch(t, perms("tenant", "read", "case", "read", "case", "write", "node", "read", "staff", "read",
+	require.ElementsMatch(t, perms("tenant", "read", "case", "read", "case", "write", "case", "summon", "node", "read", "staff", "read",
 		"department", "read", "category", "read"), a.Permissions(CommunityStaff))
 	require.ElementsMatch(t, perms("tenant", "read", "case", "read", "case", "write", "node", "read", "category", "read"),
 		a.Permissions(GridWorker))

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/fengqiao/fengqiao"
+	"github.com/fengqiao/fengqiao/jobs"
 	"github.com/fengqiao/fengqiao/tenants"
 )
 
@@ -42,12 +43,17 @@ type Case struct {
 	Result        string
 	Answer        string
 	MergedInto    int64
-	ReportedAt    time.Time
-	DispatchedAt  *time.Time
-	AcceptedAt    *time.Time
-	ResolvedAt    *time.Time
-	ConfirmedAt   *time.Time
-	ClosedAt      *time.Time
+	// EscalationLevel is how far up the chain missed deadlines and
+	// check-ins have taken the case: 0 none, then centre leader, street
+	// party secretary, county (jobs.Levels). Re-dispatch keeps it: the
+	// delay is the case's, whoever has it now.
+	EscalationLevel int
+	ReportedAt      time.Time
+	DispatchedAt    *time.Time
+	AcceptedAt      *time.Time
+	ResolvedAt      *time.Time
+	ConfirmedAt     *time.Time
+	ClosedAt        *time.Time
 }
 
 // Event is one line of a case's timeline.
@@ -83,7 +89,7 @@ type NewCase struct {
 // Service runs the closed loop.
 type Service struct {
 	db   *tenants.DB
-	jobs JobInserter // nil: no deadline jobs (see WithJobs)
+	jobs jobs.Inserter // nil: no deadline jobs (see WithJobs)
 }
 
 // NewService returns a Service.
@@ -189,6 +195,12 @@ func (s *Service) Take(ctx context.Context, scope tenants.Scope, by Actor, caseI
 		if err := step.check(); err != nil {
 			return err
 		}
+		var target Case
+		if step.Action == Merge {
+			if target, err = mergeTarget(ctx, tx, scope.TenantID, c, step.MergeInto); err != nil {
+				return err
+			}
+		}
 		set, args := step.changes(to)
 		args = append([]any{scope.TenantID, caseID}, args...)
 		if _, err := tx.Exec(ctx, `UPDATE cases SET `+set+`, updated_at = now() WHERE tenant_id = $1 AND id = $2`, args...); err != nil {
@@ -201,8 +213,14 @@ func (s *Service) Take(ctx context.Context, scope tenants.Scope, by Actor, caseI
 		if err != nil {
 			return err
 		}
-		if step.Action == Dispatch {
+		switch step.Action {
+		case Dispatch:
 			return s.afterDispatch(ctx, tx, scope.TenantID, out)
+		case Merge:
+			// Both timelines keep the merge: the duplicate says where it
+			// went, the case it joined says what joined it.
+			return record(ctx, tx, scope.TenantID, target.ID, by, "absorb", target.Status, target.Status,
+				fmt.Sprintf("合并重复案件 %s %s", c.TrackingCode, c.Title))
 		}
 		return nil
 	})
@@ -303,13 +321,13 @@ func record(ctx context.Context, tx pgx.Tx, tenantID, caseID int64, by Actor, ac
 
 const caseColumns = `id, tracking_code, channel, category_id, grade, title, description, status, node_id, address,
 	reporter_name, reporter_phone, coalesce(department_id, 0), leader_name, accept_due, complete_due, result, answer,
-	coalesce(merged_into, 0), reported_at, dispatched_at, accepted_at, resolved_at, confirmed_at, closed_at`
+	coalesce(merged_into, 0), escalation_level, reported_at, dispatched_at, accepted_at, resolved_at, confirmed_at, closed_at`
 
 func scanCase(row pgx.Row) (Case, error) {
 	var c Case
 	err := row.Scan(&c.ID, &c.TrackingCode, &c.Channel, &c.CategoryID, &c.Grade, &c.Title, &c.Description, &c.Status,
 		&c.NodeID, &c.Address, &c.ReporterName, &c.ReporterPhone, &c.DepartmentID, &c.LeaderName, &c.AcceptDue, &c.CompleteDue,
-		&c.Result, &c.Answer, &c.MergedInto, &c.ReportedAt, &c.DispatchedAt, &c.AcceptedAt, &c.ResolvedAt, &c.ConfirmedAt, &c.ClosedAt)
+		&c.Result, &c.Answer, &c.MergedInto, &c.EscalationLevel, &c.ReportedAt, &c.DispatchedAt, &c.AcceptedAt, &c.ResolvedAt, &c.ConfirmedAt, &c.ClosedAt)
 	return c, err
 }
 
@@ -330,12 +348,19 @@ func getWith(ctx context.Context, tx pgx.Tx, sql string, tenantID, id int64) (Ca
 	return c, err
 }
 
-// Get returns a case with its timeline, oldest first.
-func (s *Service) Get(ctx context.Context, scope tenants.Scope, id int64) (Case, []Event, error) {
-	var c Case
-	var events []Event
+// Detail is a case with everything recorded about it.
+type Detail struct {
+	Case
+	Timeline    []Event // oldest first
+	Summons     []Summons
+	Attachments []Attachment
+}
+
+// Get returns a case with its timeline, summonses and photos.
+func (s *Service) Get(ctx context.Context, scope tenants.Scope, id int64) (Detail, error) {
+	var d Detail
 	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) (err error) {
-		if c, err = get(ctx, tx, scope.TenantID, id); err != nil {
+		if d.Case, err = get(ctx, tx, scope.TenantID, id); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT at, actor, actor_role, action, coalesce(from_status, ''), to_status, note
@@ -343,11 +368,68 @@ func (s *Service) Get(ctx context.Context, scope tenants.Scope, id int64) (Case,
 		if err != nil {
 			return err
 		}
-		events, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Event])
+		if d.Timeline, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Event]); err != nil {
+			return err
+		}
+		if d.Summons, err = summonsOf(ctx, tx, scope.TenantID, id); err != nil {
+			return err
+		}
+		d.Attachments, err = attachmentsOf(ctx, tx, scope.TenantID, id)
 		return err
 	})
 	if err != nil {
-		return Case{}, nil, fmt.Errorf("get case %d: %w", id, err)
+		return Detail{}, fmt.Errorf("get case %d: %w", id, err)
 	}
-	return c, events, nil
+	return d, nil
+}
+
+// mergeTarget checks the case a duplicate is merged into: another case of
+// the street, itself neither merged nor ended.
+func mergeTarget(ctx context.Context, tx pgx.Tx, tenantID int64, dup Case, targetID int64) (Case, error) {
+	if targetID == dup.ID {
+		return Case{}, fengqiao.Invalid("body.merge_into", "a case cannot be merged into itself", targetID)
+	}
+	target, err := getForUpdate(ctx, tx, tenantID, targetID)
+	var ferr *fengqiao.Error
+	if errors.As(err, &ferr) && ferr.Code == fengqiao.ENOTFOUND {
+		return Case{}, fengqiao.Invalid("body.merge_into", "no such case in this street", targetID)
+	}
+	if err != nil {
+		return Case{}, err
+	}
+	if target.Status == Merged || target.Status == Cancelled {
+		return Case{}, fengqiao.Invalid("body.merge_into", fmt.Sprintf("case %s is %s; merge into the case it went to, or a live one", target.TrackingCode, target.Status), targetID)
+	}
+	return target, nil
+}
+
+// DuplicateWindow is how far apart two reports of the same building and
+// category may be to count as possible duplicates.
+const DuplicateWindow = 14 * 24 * time.Hour
+
+// Duplicates suggests what a case may duplicate: open cases of the same
+// place and category reported within DuplicateWindow of it, nearest first.
+func (s *Service) Duplicates(ctx context.Context, scope tenants.Scope, id int64) ([]Case, error) {
+	var out []Case
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		c, err := get(ctx, tx, scope.TenantID, id)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+caseColumns+` FROM cases
+			WHERE tenant_id = $1 AND node_id = $2 AND category_id = $3 AND id <> $4
+			  AND status IN ('reported', 'dispatched', 'accepted', 'resolved')
+			  AND reported_at BETWEEN $5::timestamptz - $6::interval AND $5::timestamptz + $6::interval
+			ORDER BY abs(extract(epoch FROM reported_at - $5::timestamptz)), id LIMIT 20`,
+			scope.TenantID, c.NodeID, c.CategoryID, c.ID, c.ReportedAt, DuplicateWindow)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Case, error) { return scanCase(row) })
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("duplicates of case %d: %w", id, err)
+	}
+	return out, nil
 }

@@ -20,6 +20,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 type bundle struct {
 	db       *pgtest.DB
+	tdb      *tenants.DB
 	svc      *cases.Service
 	scopeA   tenants.Scope
 	scopeB   tenants.Scope
@@ -42,7 +43,7 @@ func setup(t *testing.T) *bundle {
 	require.NoError(t, err)
 	bStreet, err := ts.CreateTenant(ctx, county, "371326101", "仲村镇")
 	require.NoError(t, err)
-	b := &bundle{db: db, svc: cases.NewService(tdb), scopeA: tenants.Scope{TenantID: a.ID}, scopeB: tenants.Scope{TenantID: bStreet.ID},
+	b := &bundle{db: db, tdb: tdb, svc: cases.NewService(tdb), scopeA: tenants.Scope{TenantID: a.ID}, scopeB: tenants.Scope{TenantID: bStreet.ID},
 		center: cases.Actor{Name: "陈静", Role: "dispatcher"}, dept: cases.Actor{Name: "张伟", Role: "department_staff"}}
 	_, err = ts.Import(ctx, b.scopeA, []tenants.ImportRow{
 		{Line: 2, Level: "community", Code: "371326001001", Name: "东关社区", ParentCode: "371326001"},
@@ -112,7 +113,8 @@ func TestFullLoopRecordsEveryStep(t *testing.T) {
 		require.NotNil(t, at, "every milestone has its time")
 	}
 
-	_, events, err := b.svc.Get(ctx, b.scopeA, c.ID)
+	d, err := b.svc.Get(ctx, b.scopeA, c.ID)
+	events := d.Timeline
 	require.NoError(t, err)
 	var trail []string
 	for _, e := range events {
@@ -197,7 +199,7 @@ func TestDispatchNeedsDepartmentLeaderAndDeadlines(t *testing.T) {
 func TestAnotherStreetCannotSeeOrStepACase(t *testing.T) {
 	b := setup(t)
 	c := b.report(t)
-	_, _, err := b.svc.Get(context.Background(), b.scopeB, c.ID)
+	_, err := b.svc.Get(context.Background(), b.scopeB, c.ID)
 	require.Equal(t, fengqiao.ENOTFOUND, fengqiao.ErrorCode(err))
 	_, err = b.svc.Take(context.Background(), b.scopeB, b.center, c.ID, cases.Step{Action: cases.Cancel, Note: "x"})
 	require.Equal(t, fengqiao.ENOTFOUND, fengqiao.ErrorCode(err))

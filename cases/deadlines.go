@@ -5,23 +5,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/fengqiao/fengqiao/jobs"
+	"github.com/fengqiao/fengqiao/notifications"
+	"github.com/jackc/pgx/v5"
 )
-
-// JobInserter inserts background jobs in the caller's transaction, so that
-// a job exists only if the change that scheduled it commits.
-// *river.Client[pgx.Tx] implements it.
-type JobInserter interface {
-	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-}
 
 // WithJobs makes the service schedule deadline reminders and escalations
 // on dispatch. Without it (NewService alone) no jobs are inserted.
-func (s *Service) WithJobs(j JobInserter) *Service {
+func (s *Service) WithJobs(j jobs.Inserter) *Service {
 	s.jobs = j
 	return s
 }
@@ -36,10 +27,18 @@ func (s *Service) afterDispatch(ctx context.Context, tx pgx.Tx, tenantID int64, 
 	}
 	body := fmt.Sprintf("责任领导：%s；受理时限 %s；办结时限 %s", c.LeaderName,
 		c.AcceptDue.In(cst).Format("2006-01-02 15:04"), c.CompleteDue.In(cst).Format("2006-01-02 15:04"))
-	if _, err := tx.Exec(ctx, `INSERT INTO notifications (tenant_id, case_id, department_id, audience, kind, title, body)
-		VALUES ($1, $2, $3, 'department', 'assignment', $4, $5)`,
-		tenantID, c.ID, c.DepartmentID, fmt.Sprintf("新交办：%s %s", c.TrackingCode, c.Title), body); err != nil {
-		return fmt.Errorf("notify department of assignment: %w", err)
+	if err := jobs.Notify(ctx, tx, s.jobs, notifications.Notice{TenantID: tenantID, CaseID: c.ID, DepartmentID: c.DepartmentID,
+		Audience: notifications.ToDepartment, Kind: notifications.Assignment,
+		Title: fmt.Sprintf("新交办：%s %s", c.TrackingCode, c.Title), Body: body}); err != nil {
+		return err
+	}
+	// Urgent cases also go straight to the centre's leadership, who answer
+	// for them (the responsible leader named at dispatch is among them).
+	if c.Grade == "urgent" {
+		if err := jobs.Notify(ctx, tx, s.jobs, notifications.Notice{TenantID: tenantID, CaseID: c.ID, Audience: notifications.ToCenter,
+			Kind: notifications.Urgent, Title: fmt.Sprintf("紧急案件：%s %s", c.TrackingCode, c.Title), Body: body}); err != nil {
+			return err
+		}
 	}
 	if s.jobs == nil {
 		return nil

@@ -116,7 +116,7 @@ func TestDispatchUsesThePolicysReminderPercentages(t *testing.T) {
 // failAfter is the real client that fails the dispatch after n inserts, so
 // that the dispatch's transaction rolls back with jobs already in it.
 type failAfter struct {
-	cases.JobInserter
+	jobs.Inserter
 	n int
 }
 
@@ -125,13 +125,13 @@ func (f *failAfter) InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs,
 		return nil, errors.New("boom")
 	}
 	f.n--
-	return f.JobInserter.InsertTx(ctx, tx, args, opts)
+	return f.Inserter.InsertTx(ctx, tx, args, opts)
 }
 
 func TestRolledBackDispatchLeavesNoJobs(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
-	svc := cases.NewService(tenants.NewDB(b.db.App)).WithJobs(&failAfter{JobInserter: insertOnly(t, b), n: 3})
+	svc := cases.NewService(tenants.NewDB(b.db.App)).WithJobs(&failAfter{Inserter: insertOnly(t, b), n: 3})
 	c := b.report(t)
 	_, err := svc.Take(ctx, b.scopeA, b.center, c.ID, b.dispatch())
 	require.ErrorContains(t, err, "boom")
@@ -139,9 +139,9 @@ func TestRolledBackDispatchLeavesNoJobs(t *testing.T) {
 	var n int
 	require.NoError(t, b.db.Owner.QueryRow(ctx, `SELECT count(*) FROM river_job`).Scan(&n))
 	require.Zero(t, n)
-	c, _, err = svc.Get(ctx, b.scopeA, c.ID)
+	d, err := svc.Get(ctx, b.scopeA, c.ID)
 	require.NoError(t, err)
-	require.Equal(t, cases.Reported, c.Status)
+	require.Equal(t, cases.Reported, d.Status)
 }
 
 func TestNoJobsWithoutAnInserter(t *testing.T) {

@@ -2,7 +2,6 @@ package cases
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strconv"
@@ -65,6 +64,11 @@ func (v Visibility) where(f Filter) (string, []any, error) {
 				visible = append(visible, col+" = ANY("+arg(ids)+")")
 			}
 		}
+		// A department also sees the cases it is summoned to.
+		if len(v.DepartmentIDs) > 0 {
+			visible = append(visible, `EXISTS (SELECT 1 FROM case_summons s WHERE s.tenant_id = cases.tenant_id AND s.case_id = cases.id
+				AND s.department_id = ANY(`+arg(v.DepartmentIDs)+`))`)
+		}
 		if len(visible) == 0 {
 			visible = []string{"false"}
 		}
@@ -107,11 +111,11 @@ func (v Visibility) where(f Filter) (string, []any, error) {
 		conds = append(conds, "reported_at < "+arg(f.To))
 	}
 	if f.Cursor != "" {
-		at, id, err := decodeCursor(f.Cursor)
+		cur, err := fengqiao.ParseCursor(f.Cursor)
 		if err != nil {
 			return "", nil, err
 		}
-		conds = append(conds, fmt.Sprintf("(reported_at, id) < (%s, %s)", arg(at), arg(id)))
+		conds = append(conds, fmt.Sprintf("(reported_at, id) < (%s, %s)", arg(cur.At), arg(cur.ID)))
 	}
 	return strings.Join(conds, " AND "), args, nil
 }
@@ -141,7 +145,7 @@ func (s *Service) List(ctx context.Context, scope tenants.Scope, v Visibility, f
 	if len(page.Cases) > f.Limit {
 		page.Cases = page.Cases[:f.Limit]
 		last := page.Cases[f.Limit-1]
-		page.NextCursor = encodeCursor(last.ReportedAt, last.ID)
+		page.NextCursor = fengqiao.Cursor{At: last.ReportedAt, ID: last.ID}.String()
 	}
 	return page, nil
 }
@@ -179,43 +183,27 @@ func (s *Service) Counts(ctx context.Context, scope tenants.Scope, v Visibility)
 	return counts, overdue, nil
 }
 
-// Locate returns where a case is and which department has it, for
+// Location is where a case is and which departments work on it, for
 // authorization before anything else is read.
-func (s *Service) Locate(ctx context.Context, scope tenants.Scope, id int64) (nodeID, departmentID int64, err error) {
-	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT node_id, coalesce(department_id, 0) FROM cases WHERE tenant_id = $1 AND id = $2`,
-			scope.TenantID, id).Scan(&nodeID, &departmentID)
+type Location struct {
+	NodeID       int64
+	DepartmentID int64   // the department it is dispatched to; 0 if none
+	Summoned     []int64 // departments summoned to it (吹哨报到)
+}
+
+// Locate returns a case's location.
+func (s *Service) Locate(ctx context.Context, scope tenants.Scope, id int64) (Location, error) {
+	var l Location
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT node_id, coalesce(department_id, 0),
+				ARRAY(SELECT DISTINCT department_id FROM case_summons s WHERE s.tenant_id = c.tenant_id AND s.case_id = c.id)
+			FROM cases c WHERE tenant_id = $1 AND id = $2`, scope.TenantID, id).Scan(&l.NodeID, &l.DepartmentID, &l.Summoned)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, 0, fengqiao.Errorf(fengqiao.ENOTFOUND, "case %d not found", id)
+		return Location{}, fengqiao.Errorf(fengqiao.ENOTFOUND, "case %d not found", id)
 	}
 	if err != nil {
-		return 0, 0, fmt.Errorf("locate case %d: %w", id, err)
+		return Location{}, fmt.Errorf("locate case %d: %w", id, err)
 	}
-	return nodeID, departmentID, nil
-}
-
-func encodeCursor(at time.Time, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + strconv.FormatInt(id, 10)))
-}
-
-func decodeCursor(c string) (time.Time, int64, error) {
-	bad := fengqiao.Invalid("query.cursor", "not a cursor this server gave out", c)
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return time.Time{}, 0, bad
-	}
-	atText, idText, ok := strings.Cut(string(raw), "|")
-	if !ok {
-		return time.Time{}, 0, bad
-	}
-	at, err := time.Parse(time.RFC3339Nano, atText)
-	if err != nil {
-		return time.Time{}, 0, bad
-	}
-	id, err := strconv.ParseInt(idText, 10, 64)
-	if err != nil {
-		return time.Time{}, 0, bad
-	}
-	return at, id, nil
+	return l, nil
 }

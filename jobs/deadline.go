@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/fengqiao/fengqiao/notifications"
 	"github.com/fengqiao/fengqiao/tenants"
 )
 
@@ -29,7 +30,8 @@ const (
 var Levels = []string{"department", "center_leader", "street_secretary", "county"}
 
 // audiences says who is told of an escalation to each level.
-var audiences = map[string]string{"department": "department", "center_leader": "center", "street_secretary": "street", "county": "county"}
+var audiences = map[string]string{"department": notifications.ToDepartment, "center_leader": notifications.ToCenter,
+	"street_secretary": notifications.ToStreet, "county": notifications.ToCounty}
 
 // levelNames are the chain's levels as the notifications and timeline say them.
 var levelNames = map[string]string{"department": "承办部门", "center_leader": "中心领导", "street_secretary": "街道书记", "county": "县级"}
@@ -64,9 +66,12 @@ type DeadlineWorker struct {
 	DB *tenants.DB
 }
 
-// Register adds the workers to a River bundle.
-func Register(workers *river.Workers, db *tenants.DB) {
+// Register adds the workers to a River bundle; sender delivers
+// notifications by SMS or mail.
+func Register(workers *river.Workers, db *tenants.DB, sender notifications.Sender) {
 	river.AddWorker(workers, &DeadlineWorker{DB: db})
+	river.AddWorker(workers, &SummonsWorker{DB: db})
+	river.AddWorker(workers, &DeliveryWorker{DB: db, Sender: sender})
 }
 
 // deadlineCase is what the worker needs of a case.
@@ -104,7 +109,9 @@ func (w *DeadlineWorker) Work(ctx context.Context, job *river.Job[DeadlineArgs])
 		if a.Action == KindRemind {
 			return remind(ctx, tx, c, a)
 		}
-		return escalate(ctx, tx, c, a)
+		return escalate(ctx, tx, escalation{tenantID: a.TenantID, caseID: a.CaseID, status: c.status, trackingCode: c.trackingCode,
+			title: c.title, departmentID: deref(c.departmentID), level: c.escalationLevel, window: a.Window,
+			missed: fmt.Sprintf("超过%s时限", windowNames[a.Window])})
 	})
 	if err != nil {
 		return fmt.Errorf("%s %s deadline of case %d: %w", a.Action, a.Window, a.CaseID, err)
@@ -133,48 +140,72 @@ func remind(ctx context.Context, tx pgx.Tx, c deadlineCase, a DeadlineArgs) erro
 	if a.Window == WindowComplete {
 		due = c.completeDue
 	}
-	title := fmt.Sprintf("催办：%s %s", c.trackingCode, c.title)
 	body := fmt.Sprintf("%s时限已过%d%%", windowNames[a.Window], a.Percent)
 	if due != nil {
 		body += "，截止时间 " + due.In(shanghai).Format("2006-01-02 15:04")
 	}
-	return notify(ctx, tx, a.TenantID, a.CaseID, c.departmentID, "department", "reminder", title, body)
+	return Notify(ctx, tx, inserterFrom(ctx), notifications.Notice{TenantID: a.TenantID, CaseID: a.CaseID, DepartmentID: deref(c.departmentID),
+		Audience: notifications.ToDepartment, Kind: notifications.Reminder, Title: fmt.Sprintf("催办：%s %s", c.trackingCode, c.title), Body: body})
 }
 
-func escalate(ctx context.Context, tx pgx.Tx, c deadlineCase, a DeadlineArgs) error {
-	level := min(c.escalationLevel+1, len(Levels)-1)
+// escalation is one breach to supervise: a deadline window of a dispatch,
+// or a summons without its check-in.
+type escalation struct {
+	tenantID, caseID int64
+	status           string // the case's, unchanged
+	trackingCode     string
+	title            string
+	departmentID     int64 // the department that missed it
+	level            int   // the case's escalation level so far
+	window           string
+	missed           string // what was missed, for the reason
+}
+
+// escalate raises the case one level up the chain, records the
+// supervision (督办), tells that level, and puts it on the timeline.
+func escalate(ctx context.Context, tx pgx.Tx, e escalation) error {
+	level := min(e.level+1, len(Levels)-1)
 	name := Levels[level]
 	if _, err := tx.Exec(ctx, `UPDATE cases SET escalation_level = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
-		a.TenantID, a.CaseID, level); err != nil {
+		e.tenantID, e.caseID, level); err != nil {
 		return fmt.Errorf("raise escalation level: %w", err)
 	}
-	reason := fmt.Sprintf("超过%s时限，升级至%s督办", windowNames[a.Window], levelNames[name])
+	reason := fmt.Sprintf("%s，升级至%s督办", e.missed, levelNames[name])
 	if _, err := tx.Exec(ctx, `INSERT INTO case_supervisions (tenant_id, case_id, level, "window", reason) VALUES ($1, $2, $3, $4, $5)`,
-		a.TenantID, a.CaseID, name, a.Window, reason); err != nil {
+		e.tenantID, e.caseID, name, e.window, reason); err != nil {
 		return fmt.Errorf("record supervision: %w", err)
 	}
-	var dept *int64
-	if audiences[name] == "department" {
-		dept = c.departmentID
+	n := notifications.Notice{TenantID: e.tenantID, CaseID: e.caseID, Audience: audiences[name], Kind: notifications.Escalation,
+		Title: fmt.Sprintf("督办：%s %s", e.trackingCode, e.title), Body: reason}
+	if n.Audience == notifications.ToDepartment {
+		n.DepartmentID = e.departmentID
 	}
-	if err := notify(ctx, tx, a.TenantID, a.CaseID, dept, audiences[name], "escalation",
-		fmt.Sprintf("督办：%s %s", c.trackingCode, c.title), reason); err != nil {
+	if err := Notify(ctx, tx, inserterFrom(ctx), n); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO case_events (tenant_id, case_id, actor, actor_role, action, from_status, to_status, note)
-		VALUES ($1, $2, 'system', 'system', 'supervise', $3, $3, $4)`, a.TenantID, a.CaseID, c.status, reason); err != nil {
+		VALUES ($1, $2, 'system', 'system', 'supervise', $3, $3, $4)`, e.tenantID, e.caseID, e.status, reason); err != nil {
 		return fmt.Errorf("record supervise event: %w", err)
 	}
 	return nil
 }
 
-func notify(ctx context.Context, tx pgx.Tx, tenantID, caseID int64, departmentID *int64, audience, kind, title, body string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO notifications (tenant_id, case_id, department_id, audience, kind, title, body)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, tenantID, caseID, departmentID, audience, kind, title, body)
+// inserterFrom is the River client working the job, to insert follow-up
+// jobs (deliveries) in the job's transaction; nil when a test works a job
+// without a client.
+func inserterFrom(ctx context.Context) Inserter {
+	client, err := river.ClientFromContextSafely[pgx.Tx](ctx)
 	if err != nil {
-		return fmt.Errorf("notify %s (%s): %w", audience, kind, err)
+		return nil
 	}
-	return nil
+	return client
+}
+
+func deref(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
 }
 
 // shanghai is China Standard Time, for the times notifications show.

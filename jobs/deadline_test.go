@@ -3,6 +3,8 @@ package jobs_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
 	"github.com/fengqiao/fengqiao/jobs"
+	"github.com/fengqiao/fengqiao/notifications"
 	"github.com/fengqiao/fengqiao/tenants"
 )
 
@@ -171,7 +174,8 @@ func TestBreachEscalatesOneLevel(t *testing.T) {
 	require.Equal(t, []string{"assignment:department", "escalation:center"}, s.notifications)
 	require.Equal(t, []string{"dispatched→dispatched:system"}, s.supervises)
 
-	_, events, err := b.svc.Get(context.Background(), b.scope, c.ID)
+	d, err := b.svc.Get(context.Background(), b.scope, c.ID)
+	events := d.Timeline
 	require.NoError(t, err)
 	last := events[len(events)-1]
 	require.Equal(t, "supervise", last.Action)
@@ -235,8 +239,11 @@ func TestEscalationCapsAtCounty(t *testing.T) {
 func TestRiverWorksScheduledDeadlines(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
+	police := b.member(t, "王警官", "department_staff", b.police, "13800138000", "")
+	dispatcher := b.member(t, "陈静", "dispatcher", 0, "", "chenjing@pingyi.example")
+	sender := &recordingSender{}
 	workers := river.NewWorkers()
-	jobs.Register(workers, b.tdb)
+	jobs.Register(workers, b.tdb, sender)
 	client, err := river.NewClient(riverpgxv5.New(b.db.App), &river.Config{
 		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
 		Workers:           workers,
@@ -262,4 +269,51 @@ func TestRiverWorksScheduledDeadlines(t *testing.T) {
 	require.Equal(t, []string{"center_leader:accept"}, s.supervisions)
 	require.Contains(t, s.notifications, "reminder:department")
 	require.Contains(t, s.notifications, "escalation:center")
+
+	// Each notification went out by SMS to the department's staff, by mail
+	// to the centre's (who have no phone on record).
+	require.Eventually(t, func() bool { return len(sender.messages()) >= 3 }, 10*time.Second, 100*time.Millisecond)
+	got := sender.messages()
+	require.Contains(t, got, "sms "+police.phone+" 新交办："+c.TrackingCode+" 楼道堆放杂物")
+	require.Contains(t, got, "sms "+police.phone+" 催办："+c.TrackingCode+" 楼道堆放杂物")
+	require.Contains(t, got, "email "+dispatcher.email+" 督办："+c.TrackingCode+" 楼道堆放杂物")
+}
+
+// recordingSender stands in for the SMS and mail gateways: outside our
+// control, so a fake is what a test can use.
+type recordingSender struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (r *recordingSender) Send(_ context.Context, m notifications.Message) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.got = append(r.got, m.Channel+" "+m.To+" "+m.Title)
+	return nil
+}
+
+func (r *recordingSender) messages() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+type person struct{ phone, email string }
+
+// member adds a person holding role at the street's root (bound to a
+// department for department staff).
+func (b *bundle) member(t *testing.T, name, role string, department int64, phone, email string) person {
+	t.Helper()
+	err := b.tdb.Tx(context.Background(), b.scope, func(tx pgx.Tx) error {
+		_, err := tx.Exec(context.Background(), `WITH p AS (SELECT gen_random_uuid() AS id),
+				s AS (INSERT INTO staff (identity_id, county_id, name, email, phone)
+					SELECT id, (SELECT county_id FROM tenants WHERE id = $1), $2, nullif($5, ''), nullif($4, '') FROM p)
+			INSERT INTO memberships (tenant_id, identity_id, role, node_id, department_id)
+			SELECT $1, id, $3, (SELECT id FROM org_nodes WHERE tenant_id = $1 AND kind = 'street'), nullif($6, 0) FROM p`,
+			b.scope.TenantID, name, role, phone, email, department)
+		return err
+	})
+	require.NoError(t, err)
+	return person{phone: phone, email: email}
 }

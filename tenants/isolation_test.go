@@ -83,6 +83,25 @@ var isolationFixtures = map[string]rowFixture{
 		return `INSERT INTO notifications (tenant_id, audience, kind, title) VALUES ($1, 'center', 'summons', $2)`,
 			[]any{env.tenant.ID, fmt.Sprintf("隔离通知%d", seq)}
 	},
+	"case_summons": func(env fixtureEnv, seq int) (string, []any) {
+		return `WITH c AS (INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description, node_id)
+				VALUES ($1, $2, 'visit', $3, 'general', '隔离吹哨', '', $4) RETURNING tenant_id, id)
+			INSERT INTO case_summons (tenant_id, case_id, department_id, summoned_by, due_at)
+			SELECT tenant_id, id, (SELECT min(id) FROM departments WHERE tenant_id = $1), 'isolation-test', now() + interval '2 hours' FROM c`,
+			[]any{env.tenant.ID, fmt.Sprintf("SUM%d-0000-000", seq), env.category, env.root.ID}
+	},
+	"case_attachments": func(env fixtureEnv, seq int) (string, []any) {
+		return `WITH c AS (INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description, node_id)
+				VALUES ($1, $2, 'visit', $3, 'general', '隔离照片', '', $4) RETURNING tenant_id, id)
+			INSERT INTO case_attachments (tenant_id, case_id, filename, content_type, size, sha256, data, uploaded_by)
+			SELECT tenant_id, id, 'p.png', 'image/png', 1, sha256('x'), 'x', 'isolation-test' FROM c`,
+			[]any{env.tenant.ID, fmt.Sprintf("ATT%d-0000-000", seq), env.category, env.root.ID}
+	},
+	"notification_reads": func(env fixtureEnv, seq int) (string, []any) {
+		return `WITH n AS (INSERT INTO notifications (tenant_id, audience, kind, title) VALUES ($1, 'center', 'urgent', $2) RETURNING tenant_id, id)
+			INSERT INTO notification_reads (tenant_id, notification_id, identity_id) SELECT tenant_id, id, gen_random_uuid() FROM n`,
+			[]any{env.tenant.ID, fmt.Sprintf("隔离已读%d", seq)}
+	},
 	"case_categories": func(env fixtureEnv, seq int) (string, []any) {
 		return `INSERT INTO case_categories (tenant_id, code, name, category_group) VALUES ($1, $2, $3, 'domain')`,
 			[]any{env.tenant.ID, fmt.Sprintf("isolation_%d", seq), fmt.Sprintf("隔离类别%d", seq)}

@@ -30,9 +30,10 @@ import (
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/demo"
 	"github.com/fengqiao/fengqiao/infra/kratoslocal"
-	"github.com/fengqiao/fengqiao/jobs"
 	"github.com/fengqiao/fengqiao/infra/migrations"
 	"github.com/fengqiao/fengqiao/infra/pgcluster"
+	"github.com/fengqiao/fengqiao/jobs"
+	"github.com/fengqiao/fengqiao/notifications"
 	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
 )
@@ -141,6 +142,8 @@ type Main struct {
 	Keys    *apikeys.Store
 	Staff   *staff.Service
 	Authz   *authz.Authorizer
+	// Sender delivers notifications by SMS or mail; nil logs them.
+	Sender notifications.Sender
 
 	cluster    *pgcluster.Cluster
 	kratos     *kratoslocal.Server
@@ -266,7 +269,8 @@ func (m *Main) Listen(ctx context.Context) error {
 	if err := m.startRiver(ctx); err != nil {
 		return err
 	}
-	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Staff: m.Staff, Cases: cases.NewService(m.Tenants.DB()).WithJobs(m.river), Authz: m.Authz, Log: m.Log}
+	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Staff: m.Staff, Cases: cases.NewService(m.Tenants.DB()).WithJobs(m.river),
+		Notifications: notifications.NewService(m.Tenants.DB()), Authz: m.Authz, Log: m.Log}
 	if public, admin := m.kratosURLs[0], m.kratosURLs[1]; public != "" {
 		if srv.Kratos, err = url.Parse(public); err != nil {
 			return fmt.Errorf("kratos public URL: %w", err)
@@ -292,7 +296,11 @@ func (m *Main) Listen(ctx context.Context) error {
 // reminders and escalations.
 func (m *Main) startRiver(ctx context.Context) error {
 	workers := river.NewWorkers()
-	jobs.Register(workers, m.Tenants.DB())
+	sender := m.Sender
+	if sender == nil {
+		sender = notifications.LogSender{Log: m.Log}
+	}
+	jobs.Register(workers, m.Tenants.DB(), sender)
 	client, err := river.NewClient(riverpgxv5.New(m.pool), &river.Config{
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
 		Workers: workers,

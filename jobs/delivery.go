@@ -1,0 +1,80 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/fengqiao/fengqiao/notifications"
+	"github.com/fengqiao/fengqiao/tenants"
+)
+
+// Inserter inserts background jobs in the caller's transaction, so that a
+// job exists only if the change that scheduled it commits.
+// *river.Client[pgx.Tx] implements it.
+type Inserter interface {
+	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// Notify adds a notification and, with an inserter, the job that sends it
+// by SMS or mail, both in tx.
+func Notify(ctx context.Context, tx pgx.Tx, ins Inserter, n notifications.Notice) error {
+	id, err := notifications.Insert(ctx, tx, n)
+	if err != nil {
+		return err
+	}
+	if ins == nil {
+		return nil
+	}
+	if _, err := ins.InsertTx(ctx, tx, DeliveryArgs{TenantID: n.TenantID, NotificationID: id}, nil); err != nil {
+		return fmt.Errorf("schedule delivery of notification %d: %w", id, err)
+	}
+	return nil
+}
+
+// DeliveryArgs sends one notification to the people in its audience.
+type DeliveryArgs struct {
+	TenantID       int64 `json:"tenant_id"`
+	NotificationID int64 `json:"notification_id"`
+}
+
+// Kind is River's name for the job.
+func (DeliveryArgs) Kind() string { return "notification_delivery" }
+
+// DeliveryWorker sends notifications by SMS or mail. A failed send fails
+// the job, and River retries it: a person may get a message twice, which
+// beats not at all.
+type DeliveryWorker struct {
+	river.WorkerDefaults[DeliveryArgs]
+	DB     *tenants.DB
+	Sender notifications.Sender
+}
+
+// Work sends one notification.
+func (w *DeliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
+	a := job.Args
+	// County staff are read through their county's policy: the tenant's
+	// county comes first, from the tenant's own row.
+	var countyID int64
+	if err := w.DB.Tx(ctx, tenants.Scope{TenantID: a.TenantID}, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT county_id FROM tenants WHERE id = $1`, a.TenantID).Scan(&countyID)
+	}); err != nil {
+		return fmt.Errorf("county of tenant %d: %w", a.TenantID, err)
+	}
+	var messages []notifications.Message
+	if err := w.DB.Tx(ctx, tenants.Scope{TenantID: a.TenantID, CountyID: countyID}, func(tx pgx.Tx) (err error) {
+		messages, err = notifications.Messages(ctx, tx, a.TenantID, a.NotificationID)
+		return err
+	}); err != nil {
+		return fmt.Errorf("deliver notification %d: %w", a.NotificationID, err)
+	}
+	for _, m := range messages {
+		if err := w.Sender.Send(ctx, m); err != nil {
+			return fmt.Errorf("send notification %d by %s: %w", a.NotificationID, m.Channel, err)
+		}
+	}
+	return nil
+}
