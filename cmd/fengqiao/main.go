@@ -122,8 +122,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		if err := m.Open(ctx, true); err != nil {
 			return err
 		}
-		_, err := demo.Seed(ctx, m.Tenants, stdout)
-		return err
+		county, err := demo.Seed(ctx, m.Tenants, stdout)
+		if err != nil {
+			return err
+		}
+		return demo.SeedCases(ctx, m.Tenants, cases.NewService(m.Tenants.DB()), county, stdout)
 	case "apikey":
 		return m.apikey(ctx, args[1:])
 	case "admin":
@@ -408,6 +411,9 @@ func (m *Main) dev(ctx context.Context) error {
 	}
 	county, err := demo.Seed(ctx, m.Tenants, m.Out)
 	if err != nil {
+		return err
+	}
+	if err := demo.SeedCases(ctx, m.Tenants, cases.NewService(m.Tenants.DB()), county, m.Out); err != nil {
 		return err
 	}
 	key, err := m.demoKey(ctx, county)
