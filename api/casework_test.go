@@ -157,3 +157,34 @@ func TestPhotoUploadOverHTTP(t *testing.T) {
 	_, body = mx.call(t, staff.Dispatcher, "GET", c, "")
 	require.Contains(t, body, `"filename":"现场.png"`)
 }
+
+func TestDispatchRulesOverHTTP(t *testing.T) {
+	mx := setupMatrix(t)
+	a := "/api/v1/tenants/371326001"
+	_, body := mx.call(t, staff.GridWorker, "GET", a+"/categories", "")
+	var cats struct{ Items []struct{ ID int64 } }
+	require.NoError(t, json.Unmarshal([]byte(body), &cats))
+	category := cats.Items[0].ID
+
+	rule := fmt.Sprintf(`{"category_id":%d,"department_id":%d,"leader_name":"李所长"}`, category, mx.depts["派出所"])
+	require.Equal(t, http.StatusForbidden, mx.status(t, staff.Dispatcher, "POST", a+"/dispatch-rules", rule), "the street admin edits rules")
+	code, body := mx.call(t, staff.StreetAdmin, "POST", a+"/dispatch-rules", fmt.Sprintf(`{"category_id":%d,"department_id":999999}`, category))
+	require.Equal(t, http.StatusUnprocessableEntity, code, body)
+	require.Contains(t, body, "body.department_id")
+	code, body = mx.call(t, staff.StreetAdmin, "POST", a+"/dispatch-rules", rule)
+	require.Equal(t, http.StatusCreated, code, body)
+
+	code, body = mx.call(t, staff.StreetAdmin, "PUT", a+"/deadline-policies", `{"grade":"major","accept_hours":6,"complete_hours":48}`)
+	require.Equal(t, http.StatusOK, code, body)
+	code, body = mx.call(t, staff.Dispatcher, "GET", fmt.Sprintf("%s/deadlines?category_id=%d&grade=major", a, category), "")
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, `"accept_hours":6`)
+	require.Contains(t, body, `"complete_hours":48`)
+
+	// A report matching the rule is dispatched on intake.
+	c := mx.reportCase(t, "major")
+	_, body = mx.call(t, staff.DepartmentStaff, "GET", c, "")
+	require.Contains(t, body, `"status":"dispatched"`)
+	require.Contains(t, body, `"leader_name":"李所长"`)
+	require.Contains(t, body, `"actor":"system"`)
+}

@@ -80,6 +80,7 @@ func (s *Server) register(mux *http.ServeMux) huma.API {
 	s.registerCaseDesk(humaAPI)
 	s.registerCasework(humaAPI)
 	s.registerNotifications(humaAPI)
+	s.registerRules(humaAPI)
 	s.registerCases(humaAPI)
 	return humaAPI
 }

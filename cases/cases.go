@@ -158,7 +158,10 @@ func (s *Service) Report(ctx context.Context, scope tenants.Scope, by Actor, in 
 		if err := record(ctx, tx, scope.TenantID, id, by, "report", "", Reported, in.Channel); err != nil {
 			return err
 		}
-		created, err = get(ctx, tx, scope.TenantID, id)
+		if created, err = get(ctx, tx, scope.TenantID, id); err != nil {
+			return err
+		}
+		created, err = s.autoDispatch(ctx, tx, scope.TenantID, created)
 		return err
 	})
 	if err != nil {
@@ -188,46 +191,77 @@ func (s *Service) Take(ctx context.Context, scope tenants.Scope, by Actor, caseI
 		if err != nil {
 			return err
 		}
-		to, err := next(c.Status, step.Action)
-		if err != nil {
-			return err
-		}
-		if err := step.check(); err != nil {
-			return err
-		}
-		var target Case
-		if step.Action == Merge {
-			if target, err = mergeTarget(ctx, tx, scope.TenantID, c, step.MergeInto); err != nil {
-				return err
-			}
-		}
-		set, args := step.changes(to)
-		args = append([]any{scope.TenantID, caseID}, args...)
-		if _, err := tx.Exec(ctx, `UPDATE cases SET `+set+`, updated_at = now() WHERE tenant_id = $1 AND id = $2`, args...); err != nil {
-			return fmt.Errorf("update case: %w", mapConflict(err))
-		}
-		if err := record(ctx, tx, scope.TenantID, caseID, by, string(step.Action), c.Status, to, step.Note); err != nil {
-			return err
-		}
-		out, err = get(ctx, tx, scope.TenantID, caseID)
-		if err != nil {
-			return err
-		}
-		switch step.Action {
-		case Dispatch:
-			return s.afterDispatch(ctx, tx, scope.TenantID, out)
-		case Merge:
-			// Both timelines keep the merge: the duplicate says where it
-			// went, the case it joined says what joined it.
-			return record(ctx, tx, scope.TenantID, target.ID, by, "absorb", target.Status, target.Status,
-				fmt.Sprintf("合并重复案件 %s %s", c.TrackingCode, c.Title))
-		}
-		return nil
+		out, err = s.apply(ctx, tx, scope.TenantID, by, c, step)
+		return err
 	})
 	if err != nil {
 		return Case{}, fmt.Errorf("%s case %d: %w", step.Action, caseID, err)
 	}
 	return out, nil
+}
+
+// apply takes a step on a case locked by the caller's transaction.
+func (s *Service) apply(ctx context.Context, tx pgx.Tx, tenantID int64, by Actor, c Case, step Step) (Case, error) {
+	to, err := next(c.Status, step.Action)
+	if err != nil {
+		return Case{}, err
+	}
+	if err := step.check(); err != nil {
+		return Case{}, err
+	}
+	var target Case
+	if step.Action == Merge {
+		if target, err = mergeTarget(ctx, tx, tenantID, c, step.MergeInto); err != nil {
+			return Case{}, err
+		}
+	}
+	set, args := step.changes(to)
+	args = append([]any{tenantID, c.ID}, args...)
+	if _, err := tx.Exec(ctx, `UPDATE cases SET `+set+`, updated_at = now() WHERE tenant_id = $1 AND id = $2`, args...); err != nil {
+		return Case{}, fmt.Errorf("update case: %w", mapConflict(err))
+	}
+	if err := record(ctx, tx, tenantID, c.ID, by, string(step.Action), c.Status, to, step.Note); err != nil {
+		return Case{}, err
+	}
+	out, err := get(ctx, tx, tenantID, c.ID)
+	if err != nil {
+		return Case{}, err
+	}
+	switch step.Action {
+	case Dispatch:
+		return out, s.afterDispatch(ctx, tx, tenantID, out)
+	case Merge:
+		// Both timelines keep the merge: the duplicate says where it
+		// went, the case it joined says what joined it.
+		return out, record(ctx, tx, tenantID, target.ID, by, "absorb", target.Status, target.Status,
+			fmt.Sprintf("合并重复案件 %s %s", c.TrackingCode, c.Title))
+	}
+	return out, nil
+}
+
+// autoDispatch sends a newly reported case where the street's most
+// specific rule says, with the rule's leader and the deadline policy's
+// windows (自动分拨). Without a rule the case waits in the centre's queue.
+func (s *Service) autoDispatch(ctx context.Context, tx pgx.Tx, tenantID int64, c Case) (Case, error) {
+	rule, found, err := matchRule(ctx, tx, tenantID, c.ID)
+	if err != nil || !found {
+		return c, err
+	}
+	d, err := deadlinesIn(ctx, tx, tenantID, c.CategoryID, c.Grade)
+	if err != nil {
+		return Case{}, err
+	}
+	leader := rule.LeaderName
+	if leader == "" {
+		leader = DefaultLeader
+	}
+	var now time.Time
+	if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
+		return Case{}, err
+	}
+	return s.apply(ctx, tx, tenantID, Actor{Name: "system", Role: "system"}, c, Step{Action: Dispatch, DepartmentID: rule.DepartmentID,
+		LeaderName: leader, AcceptDue: now.Add(time.Duration(d.AcceptHours) * time.Hour),
+		CompleteDue: now.Add(time.Duration(d.CompleteHours) * time.Hour), Note: fmt.Sprintf("按分拨规则 %d 自动分拨", rule.ID)})
 }
 
 // check validates what the action needs.

@@ -189,3 +189,29 @@ func TestUrgentDispatchAlertsTheCentre(t *testing.T) {
 	}))
 	require.Equal(t, []string{"assignment:department", "urgent:center"}, kinds)
 }
+
+func TestIntakeDispatchesByRuleOrQueuesForTheCentre(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	queued := b.report(t)
+	require.Equal(t, cases.Reported, queued.Status, "no rule: the centre's manual queue")
+
+	_, err := b.svc.CreateRule(ctx, b.scopeA, cases.Rule{CategoryID: b.category, DepartmentID: b.police, LeaderName: "李所长"})
+	require.NoError(t, err)
+	before := time.Now()
+	c := b.report(t)
+	require.Equal(t, cases.Dispatched, c.Status)
+	require.Equal(t, b.police, c.DepartmentID)
+	require.Equal(t, "李所长", c.LeaderName)
+	d, err := b.svc.DeadlinesFor(ctx, b.scopeA, b.category, "general")
+	require.NoError(t, err)
+	require.WithinDuration(t, before.Add(time.Duration(d.AcceptHours)*time.Hour), *c.AcceptDue, time.Minute)
+	require.WithinDuration(t, before.Add(time.Duration(d.CompleteHours)*time.Hour), *c.CompleteDue, time.Minute)
+	tl := timeline(t, b, c.ID)
+	require.Len(t, tl, 2)
+	require.Regexp(t, `^dispatch: 按分拨规则 \d+ 自动分拨$`, tl[1])
+
+	dd, err := b.svc.Get(ctx, b.scopeA, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, "system", dd.Timeline[1].Actor)
+}

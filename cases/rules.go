@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -21,13 +22,18 @@ type Rule struct {
 	CategoryID   int64
 	NodeID       int64 // 0: the whole street
 	DepartmentID int64
-	Priority     int // lower wins among equally specific rules; 0 on create means DefaultPriority
+	Priority     int    // lower wins among equally specific rules; 0 on create means DefaultPriority
+	LeaderName   string // the responsible leader of its cases; "" means the department's head (DefaultLeader)
 }
+
+// DefaultLeader stands for the receiving department's head when a rule
+// names no leader.
+const DefaultLeader = "部门负责人"
 
 // DefaultPriority is the priority of a rule created without one.
 const DefaultPriority = 100
 
-const ruleColumns = `id, category_id, coalesce(node_id, 0), department_id, priority`
+const ruleColumns = `id, category_id, coalesce(node_id, 0), department_id, priority, leader_name`
 
 func collectRules(rows pgx.Rows) ([]Rule, error) {
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Rule])
@@ -58,6 +64,10 @@ func (s *Service) CreateRule(ctx context.Context, scope tenants.Scope, in Rule) 
 	var problems []fengqiao.FieldError
 	add := func(loc, msg string, v any) {
 		problems = append(problems, fengqiao.FieldError{Location: loc, Message: msg, Value: v})
+	}
+	in.LeaderName = strings.TrimSpace(in.LeaderName)
+	if utf8.RuneCountInString(in.LeaderName) > 60 {
+		add("body.leader_name", "at most 60 characters", in.LeaderName)
 	}
 	switch {
 	case in.Priority < 0:
@@ -96,9 +106,9 @@ func (s *Service) CreateRule(ctx context.Context, scope tenants.Scope, in Rule) 
 		if len(problems) > 0 {
 			return &fengqiao.Error{Code: fengqiao.EINVALID, Message: "invalid dispatch rule", Fields: problems}
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO dispatch_rules (tenant_id, category_id, node_id, department_id, priority)
-			VALUES ($1, $2, nullif($3, 0), $4, $5) RETURNING id`,
-			scope.TenantID, in.CategoryID, in.NodeID, in.DepartmentID, in.Priority).Scan(&in.ID)
+		err = tx.QueryRow(ctx, `INSERT INTO dispatch_rules (tenant_id, category_id, node_id, department_id, priority, leader_name)
+			VALUES ($1, $2, nullif($3, 0), $4, $5, $6) RETURNING id`,
+			scope.TenantID, in.CategoryID, in.NodeID, in.DepartmentID, in.Priority, in.LeaderName).Scan(&in.ID)
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "dispatch_rules_live" {
 			return fengqiao.Invalid("body.node_id", "this category already has a rule for this place; archive it first", in.NodeID)
@@ -151,31 +161,39 @@ func (s *Service) SuggestDepartment(ctx context.Context, scope tenants.Scope, ca
 		if !exists {
 			return fengqiao.Errorf(fengqiao.ENOTFOUND, "case %d not found", caseID)
 		}
-		// Node ids are unique across levels, so a rule's node equal to one
-		// of the case's ancestor columns both matches and says the level.
-		err := tx.QueryRow(ctx, `SELECT r.id, r.category_id, coalesce(r.node_id, 0), r.department_id, r.priority
-			FROM cases c
-			JOIN dispatch_rules r ON r.tenant_id = c.tenant_id AND r.category_id = c.category_id AND r.archived_at IS NULL
-				AND (r.node_id IS NULL OR r.node_id IN (c.community_id, c.zone_id, c.grid_id))
-			JOIN departments d ON d.tenant_id = r.tenant_id AND d.id = r.department_id AND d.archived_at IS NULL
-			WHERE c.tenant_id = $1 AND c.id = $2
-			ORDER BY CASE r.node_id WHEN c.grid_id THEN 3 WHEN c.zone_id THEN 2 WHEN c.community_id THEN 1 ELSE 0 END DESC,
-				r.priority, r.id
-			LIMIT 1`, scope.TenantID, caseID).
-			Scan(&rule.ID, &rule.CategoryID, &rule.NodeID, &rule.DepartmentID, &rule.Priority)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			return nil
-		case err != nil:
-			return err
-		}
-		found = true
-		return nil
+		var err error
+		rule, found, err = matchRule(ctx, tx, scope.TenantID, caseID)
+		return err
 	})
 	if err != nil {
 		return Rule{}, false, fmt.Errorf("suggest department for case %d: %w", caseID, err)
 	}
 	return rule, found, nil
+}
+
+// matchRule finds the most specific live rule for a case, in the caller's
+// transaction.
+func matchRule(ctx context.Context, tx pgx.Tx, tenantID, caseID int64) (Rule, bool, error) {
+	var rule Rule
+	// Node ids are unique across levels, so a rule's node equal to one
+	// of the case's ancestor columns both matches and says the level.
+	err := tx.QueryRow(ctx, `SELECT r.id, r.category_id, coalesce(r.node_id, 0), r.department_id, r.priority, r.leader_name
+		FROM cases c
+		JOIN dispatch_rules r ON r.tenant_id = c.tenant_id AND r.category_id = c.category_id AND r.archived_at IS NULL
+			AND (r.node_id IS NULL OR r.node_id IN (c.community_id, c.zone_id, c.grid_id))
+		JOIN departments d ON d.tenant_id = r.tenant_id AND d.id = r.department_id AND d.archived_at IS NULL
+		WHERE c.tenant_id = $1 AND c.id = $2
+		ORDER BY CASE r.node_id WHEN c.grid_id THEN 3 WHEN c.zone_id THEN 2 WHEN c.community_id THEN 1 ELSE 0 END DESC,
+			r.priority, r.id
+		LIMIT 1`, tenantID, caseID).
+		Scan(&rule.ID, &rule.CategoryID, &rule.NodeID, &rule.DepartmentID, &rule.Priority, &rule.LeaderName)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return Rule{}, false, nil
+	case err != nil:
+		return Rule{}, false, fmt.Errorf("match dispatch rule: %w", err)
+	}
+	return rule, true, nil
 }
 
 // DeadlinePolicy sets the deadlines of one grade, for one category or for
