@@ -122,19 +122,18 @@ func (s *Service) Report(ctx context.Context, scope tenants.Scope, by Actor, in 
 	problems := in.validate()
 	var created Case
 	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		// One round trip checks the place and the category.
 		var communityID, zoneID, gridID *int64
-		var archived bool
-		err := tx.QueryRow(ctx, `SELECT community_id, zone_id, grid_id, archived_at IS NOT NULL FROM org_nodes
-			WHERE tenant_id = $1 AND id = $2`, scope.TenantID, in.NodeID).Scan(&communityID, &zoneID, &gridID, &archived)
-		if errors.Is(err, pgx.ErrNoRows) || archived {
-			problems = append(problems, fengqiao.FieldError{Location: "body.node_id", Message: "no such place in this street", Value: in.NodeID})
-		} else if err != nil {
+		var placeLive, category bool
+		err := tx.QueryRow(ctx, `SELECT n.community_id, n.zone_id, n.grid_id, n.id IS NOT NULL AND n.archived_at IS NULL,
+				EXISTS (SELECT 1 FROM case_categories WHERE tenant_id = $1 AND id = $3 AND archived_at IS NULL)
+			FROM (SELECT 1) one LEFT JOIN org_nodes n ON n.tenant_id = $1 AND n.id = $2`,
+			scope.TenantID, in.NodeID, in.CategoryID).Scan(&communityID, &zoneID, &gridID, &placeLive, &category)
+		if err != nil {
 			return err
 		}
-		var category bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM case_categories WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL)`,
-			scope.TenantID, in.CategoryID).Scan(&category); err != nil {
-			return err
+		if !placeLive {
+			problems = append(problems, fengqiao.FieldError{Location: "body.node_id", Message: "no such place in this street", Value: in.NodeID})
 		}
 		if !category {
 			problems = append(problems, fengqiao.FieldError{Location: "body.category_id", Message: "no such category in this street", Value: in.CategoryID})
@@ -146,23 +145,22 @@ func (s *Service) Report(ctx context.Context, scope tenants.Scope, by Actor, in 
 		if err != nil {
 			return err
 		}
-		var id int64
-		err = tx.QueryRow(ctx, `INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description,
+		created, err = scanCase(tx.QueryRow(ctx, `INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description,
 				node_id, community_id, zone_id, grid_id, address, reporter_name, reporter_phone)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING `+caseColumns,
 			scope.TenantID, code, in.Channel, in.CategoryID, in.Grade, in.Title, in.Description,
-			in.NodeID, communityID, zoneID, gridID, strings.TrimSpace(in.Address), strings.TrimSpace(in.ReporterName), strings.TrimSpace(in.ReporterPhone)).Scan(&id)
+			in.NodeID, communityID, zoneID, gridID, strings.TrimSpace(in.Address), strings.TrimSpace(in.ReporterName), strings.TrimSpace(in.ReporterPhone)))
 		if err != nil {
 			return fmt.Errorf("insert case: %w", err)
 		}
-		if err := record(ctx, tx, scope.TenantID, id, by, "report", "", Reported, in.Channel); err != nil {
+		if err := record(ctx, tx, scope.TenantID, created.ID, by, "report", "", Reported, in.Channel); err != nil {
 			return err
 		}
-		if created, err = get(ctx, tx, scope.TenantID, id); err != nil {
+		var batch jobs.Batch
+		if created, err = s.autoDispatch(ctx, tx, &batch, scope.TenantID, created); err != nil {
 			return err
 		}
-		created, err = s.autoDispatch(ctx, tx, scope.TenantID, created)
-		return err
+		return batch.Insert(ctx, tx, s.jobs)
 	})
 	if err != nil {
 		return Case{}, fmt.Errorf("report case: %w", err)
@@ -191,8 +189,11 @@ func (s *Service) Take(ctx context.Context, scope tenants.Scope, by Actor, caseI
 		if err != nil {
 			return err
 		}
-		out, err = s.apply(ctx, tx, scope.TenantID, by, c, step)
-		return err
+		var batch jobs.Batch
+		if out, err = s.apply(ctx, tx, &batch, scope.TenantID, by, c, step); err != nil {
+			return err
+		}
+		return batch.Insert(ctx, tx, s.jobs)
 	})
 	if err != nil {
 		return Case{}, fmt.Errorf("%s case %d: %w", step.Action, caseID, err)
@@ -201,7 +202,7 @@ func (s *Service) Take(ctx context.Context, scope tenants.Scope, by Actor, caseI
 }
 
 // apply takes a step on a case locked by the caller's transaction.
-func (s *Service) apply(ctx context.Context, tx pgx.Tx, tenantID int64, by Actor, c Case, step Step) (Case, error) {
+func (s *Service) apply(ctx context.Context, tx pgx.Tx, batch *jobs.Batch, tenantID int64, by Actor, c Case, step Step) (Case, error) {
 	to, err := next(c.Status, step.Action)
 	if err != nil {
 		return Case{}, err
@@ -217,19 +218,16 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, tenantID int64, by Actor
 	}
 	set, args := step.changes(to)
 	args = append([]any{tenantID, c.ID}, args...)
-	if _, err := tx.Exec(ctx, `UPDATE cases SET `+set+`, updated_at = now() WHERE tenant_id = $1 AND id = $2`, args...); err != nil {
+	out, err := scanCase(tx.QueryRow(ctx, `UPDATE cases SET `+set+`, updated_at = now() WHERE tenant_id = $1 AND id = $2 RETURNING `+caseColumns, args...))
+	if err != nil {
 		return Case{}, fmt.Errorf("update case: %w", mapConflict(err))
 	}
 	if err := record(ctx, tx, tenantID, c.ID, by, string(step.Action), c.Status, to, step.Note); err != nil {
 		return Case{}, err
 	}
-	out, err := get(ctx, tx, tenantID, c.ID)
-	if err != nil {
-		return Case{}, err
-	}
 	switch step.Action {
 	case Dispatch:
-		return out, s.afterDispatch(ctx, tx, tenantID, out)
+		return out, s.afterDispatch(ctx, tx, batch, tenantID, out)
 	case Merge:
 		// Both timelines keep the merge: the duplicate says where it
 		// went, the case it joined says what joined it.
@@ -242,7 +240,7 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, tenantID int64, by Actor
 // autoDispatch sends a newly reported case where the street's most
 // specific rule says, with the rule's leader and the deadline policy's
 // windows (自动分拨). Without a rule the case waits in the centre's queue.
-func (s *Service) autoDispatch(ctx context.Context, tx pgx.Tx, tenantID int64, c Case) (Case, error) {
+func (s *Service) autoDispatch(ctx context.Context, tx pgx.Tx, batch *jobs.Batch, tenantID int64, c Case) (Case, error) {
 	rule, found, err := matchRule(ctx, tx, tenantID, c.ID)
 	if err != nil || !found {
 		return c, err
@@ -255,11 +253,8 @@ func (s *Service) autoDispatch(ctx context.Context, tx pgx.Tx, tenantID int64, c
 	if leader == "" {
 		leader = DefaultLeader
 	}
-	var now time.Time
-	if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&now); err != nil {
-		return Case{}, err
-	}
-	return s.apply(ctx, tx, tenantID, Actor{Name: "system", Role: "system"}, c, Step{Action: Dispatch, DepartmentID: rule.DepartmentID,
+	now := time.Now()
+	return s.apply(ctx, tx, batch, tenantID, Actor{Name: "system", Role: "system"}, c, Step{Action: Dispatch, DepartmentID: rule.DepartmentID,
 		LeaderName: leader, AcceptDue: now.Add(time.Duration(d.AcceptHours) * time.Hour),
 		CompleteDue: now.Add(time.Duration(d.CompleteHours) * time.Hour), Note: fmt.Sprintf("按分拨规则 %d 自动分拨", rule.ID)})
 }

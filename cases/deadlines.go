@@ -21,13 +21,13 @@ func (s *Service) WithJobs(j jobs.Inserter) *Service {
 // dispatch's reminders and breaches, in the dispatch's transaction. The
 // deadlines are the dispatch's own; only the reminder percentages come
 // from the deadline policy.
-func (s *Service) afterDispatch(ctx context.Context, tx pgx.Tx, tenantID int64, c Case) error {
+func (s *Service) afterDispatch(ctx context.Context, tx pgx.Tx, batch *jobs.Batch, tenantID int64, c Case) error {
 	if c.DispatchedAt == nil || c.AcceptDue == nil || c.CompleteDue == nil {
 		return fmt.Errorf("dispatched case %d lacks its dispatch time or deadlines", c.ID)
 	}
 	body := fmt.Sprintf("责任领导：%s；受理时限 %s；办结时限 %s", c.LeaderName,
 		c.AcceptDue.In(cst).Format("2006-01-02 15:04"), c.CompleteDue.In(cst).Format("2006-01-02 15:04"))
-	if err := jobs.Notify(ctx, tx, s.jobs, notifications.Notice{TenantID: tenantID, CaseID: c.ID, DepartmentID: c.DepartmentID,
+	if err := jobs.Notify(ctx, tx, batch, notifications.Notice{TenantID: tenantID, CaseID: c.ID, DepartmentID: c.DepartmentID,
 		Audience: notifications.ToDepartment, Kind: notifications.Assignment,
 		Title: fmt.Sprintf("新交办：%s %s", c.TrackingCode, c.Title), Body: body}); err != nil {
 		return err
@@ -35,13 +35,13 @@ func (s *Service) afterDispatch(ctx context.Context, tx pgx.Tx, tenantID int64, 
 	// Urgent cases also go straight to the centre's leadership, who answer
 	// for them (the responsible leader named at dispatch is among them).
 	if c.Grade == "urgent" {
-		if err := jobs.Notify(ctx, tx, s.jobs, notifications.Notice{TenantID: tenantID, CaseID: c.ID, Audience: notifications.ToCenter,
+		if err := jobs.Notify(ctx, tx, batch, notifications.Notice{TenantID: tenantID, CaseID: c.ID, Audience: notifications.ToCenter,
 			Kind: notifications.Urgent, Title: fmt.Sprintf("紧急案件：%s %s", c.TrackingCode, c.Title), Body: body}); err != nil {
 			return err
 		}
 	}
 	if s.jobs == nil {
-		return nil
+		return nil // the jobs would be dropped: spare the policy lookup
 	}
 	policy, err := deadlinesIn(ctx, tx, tenantID, c.CategoryID, c.Grade)
 	if err != nil {
@@ -55,26 +55,19 @@ func (s *Service) afterDispatch(ctx context.Context, tx pgx.Tx, tenantID int64, 
 		span := w.due.Sub(start)
 		for _, p := range policy.RemindAtPercent {
 			at := start.Add(span * time.Duration(p) / 100)
-			if err := s.insertJob(ctx, tx, jobs.DeadlineArgs{TenantID: tenantID, CaseID: c.ID, Window: w.name, Action: jobs.KindRemind,
-				Percent: p, DispatchedAt: start}, at); err != nil {
-				return err
-			}
+			addDeadline(batch, jobs.DeadlineArgs{TenantID: tenantID, CaseID: c.ID, Window: w.name, Action: jobs.KindRemind,
+				Percent: p, DispatchedAt: start}, at)
 		}
-		if err := s.insertJob(ctx, tx, jobs.DeadlineArgs{TenantID: tenantID, CaseID: c.ID, Window: w.name, Action: jobs.KindBreach,
-			DispatchedAt: start}, w.due); err != nil {
-			return err
-		}
+		addDeadline(batch, jobs.DeadlineArgs{TenantID: tenantID, CaseID: c.ID, Window: w.name, Action: jobs.KindBreach,
+			DispatchedAt: start}, w.due)
 	}
 	return nil
 }
 
-func (s *Service) insertJob(ctx context.Context, tx pgx.Tx, args jobs.DeadlineArgs, at time.Time) error {
+func addDeadline(batch *jobs.Batch, args jobs.DeadlineArgs, at time.Time) {
 	opts := args.InsertOpts()
 	opts.ScheduledAt = at
-	if _, err := s.jobs.InsertTx(ctx, tx, args, &opts); err != nil {
-		return fmt.Errorf("schedule %s %s job: %w", args.Window, args.Action, err)
-	}
-	return nil
+	batch.Add(args, &opts)
 }
 
 var cst = time.FixedZone("CST", 8*3600)

@@ -113,25 +113,22 @@ func TestDispatchUsesThePolicysReminderPercentages(t *testing.T) {
 	require.Equal(t, []int{25, 25}, percents)
 }
 
-// failAfter is the real client that fails the dispatch after n inserts, so
-// that the dispatch's transaction rolls back with jobs already in it.
-type failAfter struct {
-	jobs.Inserter
-	n int
-}
+// failAfterInsert is the real client that fails the dispatch after its
+// jobs are inserted, so that the dispatch's transaction rolls back with
+// jobs already in it.
+type failAfterInsert struct{ jobs.Inserter }
 
-func (f *failAfter) InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
-	if f.n == 0 {
-		return nil, errors.New("boom")
+func (f failAfterInsert) InsertManyTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	if _, err := f.Inserter.InsertManyTx(ctx, tx, params); err != nil {
+		return nil, err
 	}
-	f.n--
-	return f.Inserter.InsertTx(ctx, tx, args, opts)
+	return nil, errors.New("boom")
 }
 
 func TestRolledBackDispatchLeavesNoJobs(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
-	svc := cases.NewService(tenants.NewDB(b.db.App)).WithJobs(&failAfter{Inserter: insertOnly(t, b), n: 3})
+	svc := cases.NewService(tenants.NewDB(b.db.App)).WithJobs(failAfterInsert{insertOnly(t, b)})
 	c := b.report(t)
 	_, err := svc.Take(ctx, b.scopeA, b.center, c.ID, b.dispatch())
 	require.ErrorContains(t, err, "boom")

@@ -89,6 +89,7 @@ func (s *Service) Summon(ctx context.Context, scope tenants.Scope, by Actor, cas
 		}
 		due := time.Now().Add(time.Duration(withinHours) * time.Hour)
 		var called []string
+		var batch jobs.Batch
 		for _, d := range departmentIDs {
 			var sm Summons
 			err := tx.QueryRow(ctx, `INSERT INTO case_summons (tenant_id, case_id, department_id, summoned_by, summoned_by_role, note, due_at)
@@ -107,25 +108,24 @@ func (s *Service) Summon(ctx context.Context, scope tenants.Scope, by Actor, cas
 			if note != "" {
 				body += "：" + note
 			}
-			if err := jobs.Notify(ctx, tx, s.jobs, notifications.Notice{TenantID: scope.TenantID, CaseID: caseID, DepartmentID: d,
+			if err := jobs.Notify(ctx, tx, &batch, notifications.Notice{TenantID: scope.TenantID, CaseID: caseID, DepartmentID: d,
 				Audience: notifications.ToDepartment, Kind: notifications.Summons, Title: fmt.Sprintf("吹哨报到：%s %s", c.TrackingCode, c.Title),
 				Body: body}); err != nil {
 				return err
 			}
-			if s.jobs != nil {
-				args := jobs.SummonsArgs{TenantID: scope.TenantID, SummonsID: sm.ID}
-				opts := args.InsertOpts()
-				opts.ScheduledAt = due
-				if _, err := s.jobs.InsertTx(ctx, tx, args, &opts); err != nil {
-					return fmt.Errorf("schedule summons check: %w", err)
-				}
-			}
+			args := jobs.SummonsArgs{TenantID: scope.TenantID, SummonsID: sm.ID}
+			opts := args.InsertOpts()
+			opts.ScheduledAt = due
+			batch.Add(args, &opts)
 		}
 		line := fmt.Sprintf("召集 %s，%d 小时内报到", strings.Join(called, "、"), withinHours)
 		if note != "" {
 			line += "：" + note
 		}
-		return record(ctx, tx, scope.TenantID, caseID, by, "summon", c.Status, c.Status, line)
+		if err := record(ctx, tx, scope.TenantID, caseID, by, "summon", c.Status, c.Status, line); err != nil {
+			return err
+		}
+		return batch.Insert(ctx, tx, s.jobs)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("summon to case %d: %w", caseID, err)

@@ -106,12 +106,18 @@ func (w *DeadlineWorker) Work(ctx context.Context, job *river.Job[DeadlineArgs])
 		if movedOn(c, a) {
 			return nil
 		}
+		var batch Batch
 		if a.Action == KindRemind {
-			return remind(ctx, tx, c, a)
+			err = remind(ctx, tx, &batch, c, a)
+		} else {
+			err = escalate(ctx, tx, &batch, escalation{tenantID: a.TenantID, caseID: a.CaseID, status: c.status, trackingCode: c.trackingCode,
+				title: c.title, departmentID: deref(c.departmentID), level: c.escalationLevel, window: a.Window,
+				missed: fmt.Sprintf("超过%s时限", windowNames[a.Window])})
 		}
-		return escalate(ctx, tx, escalation{tenantID: a.TenantID, caseID: a.CaseID, status: c.status, trackingCode: c.trackingCode,
-			title: c.title, departmentID: deref(c.departmentID), level: c.escalationLevel, window: a.Window,
-			missed: fmt.Sprintf("超过%s时限", windowNames[a.Window])})
+		if err != nil {
+			return err
+		}
+		return batch.Insert(ctx, tx, inserterFrom(ctx))
 	})
 	if err != nil {
 		return fmt.Errorf("%s %s deadline of case %d: %w", a.Action, a.Window, a.CaseID, err)
@@ -135,7 +141,7 @@ func movedOn(c deadlineCase, a DeadlineArgs) bool {
 	return true
 }
 
-func remind(ctx context.Context, tx pgx.Tx, c deadlineCase, a DeadlineArgs) error {
+func remind(ctx context.Context, tx pgx.Tx, batch *Batch, c deadlineCase, a DeadlineArgs) error {
 	due := c.acceptDue
 	if a.Window == WindowComplete {
 		due = c.completeDue
@@ -144,7 +150,7 @@ func remind(ctx context.Context, tx pgx.Tx, c deadlineCase, a DeadlineArgs) erro
 	if due != nil {
 		body += "，截止时间 " + due.In(shanghai).Format("2006-01-02 15:04")
 	}
-	return Notify(ctx, tx, inserterFrom(ctx), notifications.Notice{TenantID: a.TenantID, CaseID: a.CaseID, DepartmentID: deref(c.departmentID),
+	return Notify(ctx, tx, batch, notifications.Notice{TenantID: a.TenantID, CaseID: a.CaseID, DepartmentID: deref(c.departmentID),
 		Audience: notifications.ToDepartment, Kind: notifications.Reminder, Title: fmt.Sprintf("催办：%s %s", c.trackingCode, c.title), Body: body})
 }
 
@@ -163,7 +169,7 @@ type escalation struct {
 
 // escalate raises the case one level up the chain, records the
 // supervision (督办), tells that level, and puts it on the timeline.
-func escalate(ctx context.Context, tx pgx.Tx, e escalation) error {
+func escalate(ctx context.Context, tx pgx.Tx, batch *Batch, e escalation) error {
 	level := min(e.level+1, len(Levels)-1)
 	name := Levels[level]
 	if _, err := tx.Exec(ctx, `UPDATE cases SET escalation_level = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2`,
@@ -180,7 +186,7 @@ func escalate(ctx context.Context, tx pgx.Tx, e escalation) error {
 	if n.Audience == notifications.ToDepartment {
 		n.DepartmentID = e.departmentID
 	}
-	if err := Notify(ctx, tx, inserterFrom(ctx), n); err != nil {
+	if err := Notify(ctx, tx, batch, n); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO case_events (tenant_id, case_id, actor, actor_role, action, from_status, to_status, note)

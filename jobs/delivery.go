@@ -16,22 +16,39 @@ import (
 // job exists only if the change that scheduled it commits.
 // *river.Client[pgx.Tx] implements it.
 type Inserter interface {
-	InsertTx(ctx context.Context, tx pgx.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertManyTx(ctx context.Context, tx pgx.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 }
 
-// Notify adds a notification and, with an inserter, the job that sends it
-// by SMS or mail, both in tx.
-func Notify(ctx context.Context, tx pgx.Tx, ins Inserter, n notifications.Notice) error {
+// Batch gathers the jobs a change schedules and inserts them in one round
+// trip at the end of its transaction: a dispatch schedules seven.
+type Batch struct{ params []river.InsertManyParams }
+
+// Add schedules a job; opts may be nil.
+func (b *Batch) Add(args river.JobArgs, opts *river.InsertOpts) {
+	b.params = append(b.params, river.InsertManyParams{Args: args, InsertOpts: opts})
+}
+
+// Insert inserts the gathered jobs in tx; without an inserter (a service
+// built without jobs, a test working a job by hand) it drops them.
+func (b *Batch) Insert(ctx context.Context, tx pgx.Tx, ins Inserter) error {
+	if ins == nil || len(b.params) == 0 {
+		return nil
+	}
+	if _, err := ins.InsertManyTx(ctx, tx, b.params); err != nil {
+		return fmt.Errorf("insert %d jobs: %w", len(b.params), err)
+	}
+	b.params = nil
+	return nil
+}
+
+// Notify adds a notification in tx and schedules, in batch, the job that
+// sends it by SMS or mail.
+func Notify(ctx context.Context, tx pgx.Tx, batch *Batch, n notifications.Notice) error {
 	id, err := notifications.Insert(ctx, tx, n)
 	if err != nil {
 		return err
 	}
-	if ins == nil {
-		return nil
-	}
-	if _, err := ins.InsertTx(ctx, tx, DeliveryArgs{TenantID: n.TenantID, NotificationID: id}, nil); err != nil {
-		return fmt.Errorf("schedule delivery of notification %d: %w", id, err)
-	}
+	batch.Add(DeliveryArgs{TenantID: n.TenantID, NotificationID: id}, nil)
 	return nil
 }
 

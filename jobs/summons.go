@@ -62,7 +62,11 @@ func (w *SummonsWorker) Work(ctx context.Context, job *river.Job[SummonsArgs]) e
 			return nil
 		}
 		e.tenantID, e.window, e.missed = a.TenantID, WindowSummons, department+"未按时报到"
-		return escalate(ctx, tx, e)
+		var batch Batch
+		if err := escalate(ctx, tx, &batch, e); err != nil {
+			return err
+		}
+		return batch.Insert(ctx, tx, inserterFrom(ctx))
 	})
 	if err != nil {
 		return fmt.Errorf("check summons %d: %w", a.SummonsID, err)
