@@ -158,7 +158,8 @@ type listCasesInput struct {
 	Overdue      bool      `query:"overdue" doc:"past the acceptance or completion deadline"`
 	From         time.Time `query:"from" doc:"reported at or after"`
 	To           time.Time `query:"to" doc:"reported before"`
-	Cursor       string    `query:"cursor" doc:"next_cursor of the previous page"`
+	Sort         string    `query:"sort" enum:"newest,oldest,due_soon" default:"newest" doc:"newest or oldest report first, or the nearest completion deadline first"`
+	Cursor       string    `query:"cursor" doc:"next_cursor of the previous page, with the same sort"`
 	Limit        int       `query:"limit" minimum:"1" maximum:"200" default:"50"`
 }
 
@@ -241,7 +242,7 @@ func (s *Server) registerCases(api huma.API) {
 		Description: "Newest first, only what the caller may see: grid workers their grids, departments what was dispatched to them, the centre the whole street.",
 	}, need{Resource: "case", Action: "read", anywhere: true}, func(ctx context.Context, st street, in *listCasesInput) (*caseList, error) {
 		f := cases.Filter{Status: cases.Status(in.Status), Channel: in.Channel, CategoryID: in.CategoryID, Grade: in.Grade,
-			DepartmentID: in.DepartmentID, Overdue: in.Overdue, From: in.From, To: in.To, Cursor: in.Cursor, Limit: in.Limit}
+			DepartmentID: in.DepartmentID, Overdue: in.Overdue, From: in.From, To: in.To, Sort: cases.Sort(in.Sort), Cursor: in.Cursor, Limit: in.Limit}
 		if in.NodeID != 0 {
 			n, err := s.Tenants.Node(ctx, st.Scope, in.NodeID)
 			if err != nil {

@@ -215,3 +215,37 @@ func TestIntakeDispatchesByRuleOrQueuesForTheCentre(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "system", dd.Timeline[1].Actor)
 }
+
+func TestListSortsAndPagesInEachOrder(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	var ids []int64
+	for i := 0; i < 5; i++ {
+		ids = append(ids, b.report(t).ID)
+	}
+	now := time.Now()
+	// Completion deadlines: case 3 soonest, then 0, then 4; 1 and 2 have none.
+	for i, hours := range map[int]int{3: 10, 0: 20, 4: 30} {
+		_, err := b.svc.Take(ctx, b.scopeA, b.center, ids[i], cases.Step{Action: cases.Dispatch, DepartmentID: b.police, LeaderName: "李所长",
+			AcceptDue: now.Add(time.Hour), CompleteDue: now.Add(time.Duration(hours) * time.Hour)})
+		require.NoError(t, err)
+	}
+	all := func(sort cases.Sort) []int64 {
+		var out []int64
+		f := cases.Filter{Sort: sort, Limit: 2}
+		for {
+			page, err := b.svc.List(ctx, b.scopeA, cases.Visibility{Street: true}, f)
+			require.NoError(t, err)
+			for _, c := range page.Cases {
+				out = append(out, c.ID)
+			}
+			if page.NextCursor == "" {
+				return out
+			}
+			f.Cursor = page.NextCursor
+		}
+	}
+	require.Equal(t, []int64{ids[4], ids[3], ids[2], ids[1], ids[0]}, all(cases.Newest))
+	require.Equal(t, ids, all(cases.Oldest))
+	require.Equal(t, []int64{ids[3], ids[0], ids[4], ids[1], ids[2]}, all(cases.DueSoon))
+}

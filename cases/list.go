@@ -37,8 +37,38 @@ type Filter struct {
 	DepartmentID int64
 	Overdue      bool
 	From, To     time.Time // reported between
-	Cursor       string    // from the previous page
+	Sort         Sort
+	Cursor       string // from the previous page, of the same sort
 	Limit        int
+}
+
+// Sort orders a list.
+type Sort string
+
+// The orders a list can take.
+const (
+	Newest  Sort = "newest"   // reported most recently first (the default)
+	Oldest  Sort = "oldest"   // reported longest ago first
+	DueSoon Sort = "due_soon" // the completion deadline nearest first; cases without one last
+)
+
+// noDue stands for "no deadline" in the due_soon order and its cursor.
+var noDue = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
+// order is a sort's key expression, direction and the key of a case.
+func (s Sort) order() (key, dir string, keyOf func(Case) time.Time) {
+	switch s {
+	case Oldest:
+		return "reported_at", "ASC", func(c Case) time.Time { return c.ReportedAt }
+	case DueSoon:
+		return "coalesce(complete_due, '9999-12-31T00:00:00Z')", "ASC", func(c Case) time.Time {
+			if c.CompleteDue == nil {
+				return noDue
+			}
+			return *c.CompleteDue
+		}
+	}
+	return "reported_at", "DESC", func(c Case) time.Time { return c.ReportedAt }
 }
 
 // Page is one page of a list, newest first.
@@ -115,12 +145,17 @@ func (v Visibility) where(f Filter) (string, []any, error) {
 		if err != nil {
 			return "", nil, err
 		}
-		conds = append(conds, fmt.Sprintf("(reported_at, id) < (%s, %s)", arg(cur.At), arg(cur.ID)))
+		key, dir, _ := f.Sort.order()
+		cmp := "<"
+		if dir == "ASC" {
+			cmp = ">"
+		}
+		conds = append(conds, fmt.Sprintf("(%s, id) %s (%s, %s)", key, cmp, arg(cur.At), arg(cur.ID)))
 	}
 	return strings.Join(conds, " AND "), args, nil
 }
 
-// List returns one page of the cases the caller may see, newest first.
+// List returns one page of the cases the caller may see, in the filter's order.
 func (s *Service) List(ctx context.Context, scope tenants.Scope, v Visibility, f Filter) (Page, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
@@ -129,10 +164,11 @@ func (s *Service) List(ctx context.Context, scope tenants.Scope, v Visibility, f
 	if err != nil {
 		return Page{}, err
 	}
+	key, dir, keyOf := f.Sort.order()
 	var page Page
 	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+caseColumns+` FROM cases WHERE `+where+
-			fmt.Sprintf(` ORDER BY reported_at DESC, id DESC LIMIT %d`, f.Limit+1), append([]any{scope.TenantID}, args...)...)
+			fmt.Sprintf(` ORDER BY %s %s, id %s LIMIT %d`, key, dir, dir, f.Limit+1), append([]any{scope.TenantID}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -145,7 +181,7 @@ func (s *Service) List(ctx context.Context, scope tenants.Scope, v Visibility, f
 	if len(page.Cases) > f.Limit {
 		page.Cases = page.Cases[:f.Limit]
 		last := page.Cases[f.Limit-1]
-		page.NextCursor = fengqiao.Cursor{At: last.ReportedAt, ID: last.ID}.String()
+		page.NextCursor = fengqiao.Cursor{At: keyOf(last), ID: last.ID}.String()
 	}
 	return page, nil
 }
