@@ -26,10 +26,13 @@ export function signinFor(to: Pick<RouteLocationNormalized, 'fullPath'>): RouteL
   return { name: 'signin', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
 }
 
+/** Pages of one street, named by the :code parameter. */
+const STREET_ROUTES = new Set(['street', 'cases', 'case-new', 'case-ledger', 'case'])
+
 /** Redirects a signed-in user away from pages their roles do not reach. */
 export function reachable(to: RouteLocationNormalized, me: Me): true | RouteLocationRaw {
   if ((to.name === 'streets' || to.name === 'county-staff') && !me.county_wide) return landing(me)
-  if (to.name === 'street' && !me.county_wide) {
+  if (STREET_ROUTES.has(String(to.name)) && !me.county_wide) {
     const streets = me.streets ?? (me.tenant ? [me.tenant.code] : [])
     if (!streets.includes(String(to.params.code))) return landing(me)
   }
@@ -49,6 +52,15 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
       { path: '/', name: 'streets', component: () => import('./views/StreetsView.vue') },
       { path: '/county/staff', name: 'county-staff', component: () => import('./views/CountyStaffView.vue') },
       { path: '/streets/:code', name: 'street', component: () => import('./views/StreetView.vue'), props: true },
+      { path: '/streets/:code/cases', name: 'cases', component: () => import('./views/CasesView.vue'), props: true },
+      { path: '/streets/:code/cases/new', name: 'case-new', component: () => import('./views/CaseReportView.vue'), props: true },
+      { path: '/streets/:code/cases/ledger', name: 'case-ledger', component: () => import('./views/CaseLedgerView.vue'), props: true },
+      {
+        path: '/streets/:code/cases/:id(\\d+)',
+        name: 'case',
+        component: () => import('./views/CaseDetailView.vue'),
+        props: (r) => ({ code: String(r.params.code), id: Number(r.params.id) }),
+      },
       { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
     ],
   })

@@ -89,3 +89,56 @@ export function parseProblem(status: number, statusText: string, text: string): 
   const detail = text.trim().startsWith('<') ? undefined : text.trim() || undefined
   return { status, title: statusText || `HTTP ${status}`, detail }
 }
+
+/**
+ * A multipart upload with progress (fetch cannot report upload progress):
+ * same credentials, errors and 401 handling as request(). onProgress gets
+ * the fraction sent, 0 to 1.
+ */
+export function upload<T>(path: string, form: FormData, onProgress?: (fraction: number) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', buildUrl(path))
+    xhr.setRequestHeader('Accept', 'application/json, application/problem+json')
+    const key = config.getKey()
+    if (key) xhr.setRequestHeader('Authorization', `Bearer ${key}`)
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress?.(e.loaded / e.total)
+    }
+    xhr.onerror = () => reject(new ApiError(0, { title: 'Network error', detail: 'the upload did not reach the server' }))
+    xhr.onload = () => {
+      const text = xhr.responseText
+      if (xhr.status < 200 || xhr.status >= 300) {
+        if (xhr.status === 401) config.onUnauthorized()
+        reject(new ApiError(xhr.status, parseProblem(xhr.status, xhr.statusText, text)))
+        return
+      }
+      onProgress?.(1)
+      try {
+        resolve((text ? JSON.parse(text) : undefined) as T)
+      } catch (e) {
+        reject(new ApiError(xhr.status, { title: 'Bad response', detail: e instanceof Error ? e.message : String(e) }))
+      }
+    }
+    xhr.send(form)
+  })
+}
+
+/**
+ * Bytes the API serves (a case's photo) as an object URL for <img>: an API
+ * key travels in a header, which an <img src> cannot send. The caller
+ * revokes the URL when done.
+ */
+export async function objectUrl(url: string): Promise<string> {
+  const headers: Record<string, string> = {}
+  const key = config.getKey()
+  if (key) headers.Authorization = `Bearer ${key}`
+  let res: Response
+  try {
+    res = await fetch(url, { headers, credentials: 'same-origin' })
+  } catch (e) {
+    throw new ApiError(0, { title: 'Network error', detail: e instanceof Error ? e.message : String(e) })
+  }
+  if (!res.ok) throw new ApiError(res.status, parseProblem(res.status, res.statusText, await res.text()))
+  return URL.createObjectURL(await res.blob())
+}

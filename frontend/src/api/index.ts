@@ -1,7 +1,13 @@
 // One function per API operation, so views never build URLs themselves.
-import { request } from './client'
+import { request, upload } from './client'
 import type { components } from './schema'
 import type {
+  Attachment,
+  Case,
+  CaseDetail,
+  CaseFilter,
+  CaseInbox,
+  CasePage,
   Category,
   ChangeRoleBody,
   CreateCategoryBody,
@@ -9,18 +15,22 @@ import type {
   CreateNodeBody,
   CreateTenantBody,
   Department,
+  DispatchSuggestion,
   ImportResult,
   Invitation,
   InviteCountyBody,
   InviteStreetBody,
   ItemList,
+  LedgerItem,
   Me,
   Node,
   NodeDetail,
   NodeHit,
   NodeRef,
+  ReportCaseBody,
   SignInCode,
   StaffMember,
+  StepBody,
   Tenant,
   UpdateCategoryBody,
   UpdateDepartmentBody,
@@ -29,12 +39,25 @@ import type {
 
 type WireNodeHit = components['schemas']['NodeHit']
 type WireNodeDetail = components['schemas']['NodeDetail']
+type WireCaseDetail = components['schemas']['CaseDetailOutputBody']
+type WireCasePage = components['schemas']['CaseListBody']
+
+/** A lifecycle step; its operation is POST …/cases/{id}/{action with "-" for "_"}. */
+export type CaseAction = 'dispatch' | 'accept' | 'return' | 'resolve' | 'self_resolve' | 'confirm' | 'close' | 'reopen' | 'merge' | 'cancel'
 
 const seg = encodeURIComponent
 
 // The server may encode an empty list, and the root's empty path, as null.
 const items = <T>(list: ItemList<T>): T[] => list.items ?? []
 const withPath = <T extends { path: NodeRef[] | null }>(n: T): T & { path: NodeRef[] } => ({ ...n, path: n.path ?? [] })
+const caseDetail = (d: WireCaseDetail): CaseDetail => ({
+  ...d,
+  allowed_actions: d.allowed_actions ?? [],
+  timeline: d.timeline ?? [],
+  summons: d.summons ?? [],
+  attachments: d.attachments ?? [],
+})
+const casePath = (tenant: string, id: number) => `/tenants/${seg(tenant)}/cases/${id}`
 
 export const api = {
   /** Who the caller is; a 401 is left to the caller (the router guard, the connect page). */
@@ -95,6 +118,28 @@ export const api = {
   /** A new sign-in link and code for the person holding this role (staff:invite). */
   newStaffCode: (tenant: string, membershipId: number) =>
     request<SignInCode>('POST', `/tenants/${seg(tenant)}/staff/${membershipId}/code`),
+
+  listCases: (tenant: string, filter: CaseFilter = {}, cursor?: string, limit = 50) =>
+    request<WireCasePage>('GET', `/tenants/${seg(tenant)}/cases`, {
+      // overdue=false would filter for "not overdue"; the lists only ever ask for overdue ones.
+      query: { ...filter, overdue: filter.overdue ? 'true' : undefined, cursor, limit },
+    }).then((p): CasePage => ({ items: p.items ?? [], next_cursor: p.next_cursor })),
+  reportCase: (tenant: string, body: ReportCaseBody) => request<Case>('POST', `/tenants/${seg(tenant)}/cases`, { json: body }),
+  caseInbox: (tenant: string) => request<CaseInbox>('GET', `/tenants/${seg(tenant)}/cases/inbox`),
+  caseLedger: (tenant: string) => request<ItemList<LedgerItem>>('GET', `/tenants/${seg(tenant)}/cases/ledger`).then(items),
+  getCase: (tenant: string, id: number) => request<WireCaseDetail>('GET', casePath(tenant, id)).then(caseDetail),
+  /** One lifecycle step; 409 when the case has moved on (the problem names the steps allowed now), 422 for a missing field. */
+  caseStep: (tenant: string, id: number, action: CaseAction, body: StepBody = {}) =>
+    request<Case>('POST', `${casePath(tenant, id)}/${action.replaceAll('_', '-')}`, { json: body }),
+  suggestDispatch: (tenant: string, id: number) => request<DispatchSuggestion>('GET', `${casePath(tenant, id)}/suggestion`),
+  /** Open cases of the same place and category: candidates to merge into (case:confirm). */
+  caseDuplicates: (tenant: string, id: number) => request<ItemList<Case>>('GET', `${casePath(tenant, id)}/duplicates`).then(items),
+  /** One photo (JPEG, PNG or WebP, at most 10 MiB); onProgress gets the fraction sent. */
+  uploadAttachment: (tenant: string, id: number, file: File, onProgress?: (fraction: number) => void) => {
+    const form = new FormData()
+    form.append('file', file, file.name)
+    return upload<Attachment>(`${casePath(tenant, id)}/attachments`, form, onProgress)
+  },
 
   listCountyStaff: (county: string) =>
     request<ItemList<StaffMember>>('GET', `/counties/${seg(county)}/staff`).then(items),

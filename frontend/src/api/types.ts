@@ -1,6 +1,6 @@
 // Wire types of the Fengqiao API (/api/v1): thin aliases of the schema that
 // `npm run gen:api` generates from api/openapi.yaml.
-import type { components } from './schema'
+import type { components, operations } from './schema'
 
 type Schemas = components['schemas']
 
@@ -58,3 +58,31 @@ export type CreateDepartmentBody = Schemas['CreateDepartmentInputBody']
 export type UpdateDepartmentBody = Schemas['UpdateDepartmentInputBody']
 export type CreateCategoryBody = Schemas['CreateCategoryInputBody']
 export type UpdateCategoryBody = Schemas['UpdateCategoryInputBody']
+
+// --- cases --------------------------------------------------------------------
+
+export type Case = Schemas['CaseBody']
+export type CaseStatus = Case['status']
+export type CaseChannel = Case['channel']
+export type CaseGrade = Case['grade']
+/** A case with its timeline, summonses and photos; the server may encode those lists as null (the API layer makes them []). */
+export type CaseDetail = Omit<Schemas['CaseDetailOutputBody'], 'timeline' | 'summons' | 'attachments' | 'allowed_actions'> & {
+  timeline: CaseEvent[]
+  summons: Summons[]
+  attachments: Attachment[]
+  allowed_actions: string[]
+}
+export type CaseEvent = Schemas['EventBody']
+export type Summons = Schemas['SummonsBody']
+export type Attachment = Schemas['AttachmentBody']
+export type CaseInbox = Schemas['InboxOutputBody']
+export type LedgerItem = Schemas['LedgerItemBody']
+export type DispatchSuggestion = Schemas['SuggestionOutputBody']
+export type ReportCaseBody = Schemas['ReportCaseInputBody']
+export type StepBody = Schemas['StepInputBody']
+/** The list filters of list-cases (without the cursor and limit). */
+export type CaseFilter = Omit<NonNullable<operations['list-cases']['parameters']['query']>, 'cursor' | 'limit'>
+export interface CasePage {
+  items: Case[]
+  next_cursor?: string
+}

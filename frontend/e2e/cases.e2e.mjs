@@ -1,0 +1,260 @@
+// Browser test of the closed loop against a running Fengqiao server with
+// Kratos and the demo staff: the grid worker reports a case on a phone; the
+// dispatcher opens it from the 待分拨 tab and dispatches it with the rule's
+// suggestion; the department accepts and resolves it; the dispatcher confirms
+// and closes it, and the timeline shows every step.
+//
+// Env: BASE_URL (http://127.0.0.1:PORT), TENANT_CODE (371326001), GRID_NAME
+// (the grid worker's grid, the report's default place), CATEGORY_NAME (a
+// category with a dispatch rule to DEPARTMENT_NAME), DEPARTMENT_NAME (the
+// department staff member's department), PASSWORD (the demo password),
+// GRID_WORKER, DISPATCHER, DEPARTMENT_STAFF (sign-in emails; the demo
+// people by default), CHROMIUM, SCREENSHOT_DIR, E2E_TIMEOUT_MS.
+import { assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
+
+const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
+const TENANT_CODE = process.env.TENANT_CODE ?? ''
+const GRID_NAME = process.env.GRID_NAME ?? ''
+const CATEGORY_NAME = process.env.CATEGORY_NAME ?? ''
+const DEPARTMENT_NAME = process.env.DEPARTMENT_NAME ?? ''
+const PASSWORD = process.env.PASSWORD ?? ''
+const GRID_WORKER = process.env.GRID_WORKER || 'grid-worker@pingyi.example'
+const DISPATCHER = process.env.DISPATCHER || 'dispatcher@pingyi.example'
+const DEPARTMENT_STAFF = process.env.DEPARTMENT_STAFF || 'police@pingyi.example'
+
+const stamp = Date.now().toString(36).slice(-5)
+const title = `楼道堆放杂物 E2E${stamp}`
+const leader = '王主任'
+
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' }
+const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' }
+
+let browser
+const diagnostics = []
+const pages = []
+
+/** A fresh browser context per person: cookies on 127.0.0.1 are shared across ports. */
+async function open(label, options) {
+  const context = await browser.newContext(options)
+  const page = await context.newPage()
+  watch(page, label, diagnostics)
+  pages.push([label, page])
+  return page
+}
+
+async function close(page) {
+  pages.splice(
+    pages.findIndex(([, p]) => p === page),
+    1,
+  )
+  await page.context().close()
+}
+
+async function signIn(page, email) {
+  step(`sign in as ${email}`)
+  await page.goto(`${BASE_URL}/signin`)
+  await page.waitForSelector(sel('signin-identifier'))
+  await page.fill(sel('signin-identifier'), email)
+  await page.fill(sel('signin-password'), PASSWORD)
+  await page.click(sel('signin-submit'))
+  await page.waitForSelector(sel('header-user'))
+  await page.waitForURL((u) => !u.pathname.startsWith('/signin'))
+}
+
+async function signOut(page) {
+  step('sign out')
+  await page.click(sel('signout'))
+  await page.waitForURL(/\/signin/)
+}
+
+/** Picks an option of an Element Plus select by the test id inside the option. */
+async function choose(page, selectId, optionSelector) {
+  await page.click(`${sel(selectId)} .el-select__wrapper`)
+  const option = page.locator(`.el-select-dropdown__item:visible ${optionSelector}`)
+  await option.first().waitFor({ state: 'visible' })
+  await option.first().click()
+}
+
+const headStatus = (page, status) => page.locator(`.case-head ${sel('case-status')}[data-status="${status}"]`)
+
+/** Takes a step from the case page through its dialog, and waits for the status it leads to. */
+async function takeStep(page, action, to, note) {
+  step(`${action} the case`)
+  await page.click(sel(`case-action-${action}`))
+  const dialog = page.locator(`.el-dialog${sel('case-step-dialog')}[data-action="${action}"]`)
+  await dialog.waitFor({ state: 'visible' })
+  if (note) await dialog.locator(sel('case-step-note')).fill(note)
+  await dialog.locator(sel('case-step-submit')).click()
+  await dialog.waitFor({ state: 'hidden' })
+  await headStatus(page, to).waitFor({ state: 'visible' })
+}
+
+/** Opens the case from the given inbox tab of the street's case list. */
+async function openFromTab(page, tab, trackingCode) {
+  step(`open the case from the ${tab} tab`)
+  await page.click(sel('header-cases'))
+  await page.waitForSelector(sel('cases-tabs'))
+  await page.click(`${sel('cases-tabs')} .el-tabs__item:has(${sel('cases-tab')}[data-tab="${tab}"])`)
+  const row = page.locator(`${sel('case-row')}[data-code="${trackingCode}"]`)
+  await row.waitFor({ state: 'visible' })
+  await screenshot(page, `cases-list-${tab}`)
+  await row.click()
+  await page.waitForSelector(sel('case-timeline'))
+  const shown = (await page.locator(sel('case-tracking-code')).innerText()).trim()
+  assert(shown === trackingCode, `the case page shows ${shown}, expected ${trackingCode}`)
+}
+
+async function report() {
+  const page = await open('grid-worker', PHONE)
+  await signIn(page, GRID_WORKER)
+
+  step('the street page offers 上报 on a phone')
+  await page.waitForSelector(sel('street-report'))
+  await page.click(sel('street-report'))
+  await page.waitForSelector(sel('report-form'))
+
+  step('the place defaults to the grid worker’s grid')
+  await page.locator(`${sel('report-place')} .el-select__wrapper`, { hasText: GRID_NAME }).waitFor({ state: 'visible' })
+  const channel = await page.locator(`${sel('report-channel')} .el-select__wrapper`).innerText()
+  assert(channel.includes('网格上报'), `the channel defaults to "${channel}", expected 网格上报`)
+
+  step('fill in the report')
+  await choose(page, 'report-category', `${sel('report-category-option')}[data-name="${CATEGORY_NAME}"]`)
+  await page.click(sel('report-grade-major'))
+  await page.fill(sel('report-title'), title)
+  await page.fill(sel('report-description'), '3号楼2单元楼道内堆放纸箱和旧家具，影响通行，存在消防隐患。')
+  await page.fill(sel('report-address'), '3号楼2单元')
+  await page.fill(sel('report-reporter-name'), '王秀兰')
+  await page.fill(sel('report-reporter-phone'), '13812345678')
+  // Touch targets: the submit button spans the screen and is at least 44 px high.
+  const box = await page.locator(sel('report-submit')).boundingBox()
+  assert(box && box.height >= 44 && box.width >= 300, `the submit button is ${JSON.stringify(box)}: too small for a thumb`)
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+  assert(overflow <= 0, `the report form is ${overflow}px wider than the phone`)
+  await screenshot(page, 'cases-report-form')
+
+  step('submit: the tracking code is shown')
+  await page.click(sel('report-submit'))
+  await page.waitForSelector(sel('report-tracking-code'))
+  const trackingCode = (await page.locator(sel('report-tracking-code')).innerText()).trim()
+  assert(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}$/.test(trackingCode), `the tracking code looks wrong: ${trackingCode}`)
+  await screenshot(page, 'cases-report-done')
+
+  step('the link opens the case, reported, with the report on its timeline')
+  await page.click(sel('report-open-case'))
+  await page.waitForSelector(sel('case-timeline'))
+  await headStatus(page, 'reported').waitFor({ state: 'visible' })
+  const phone = await page.locator(sel('case-phone')).innerText()
+  assert(phone.includes('13812345678'), `the reporter's phone is "${phone}" for the reporter, expected it whole`)
+  assert((await page.locator(`${sel('timeline-entry')}[data-action="report"]`).count()) === 1, 'the timeline lacks the report')
+  assert((await page.locator(sel('case-action-dispatch')).count()) === 0, 'a grid worker is offered dispatch')
+  await screenshot(page, 'cases-report-case-phone')
+  await signOut(page)
+  await close(page)
+  return trackingCode
+}
+
+async function dispatch(trackingCode) {
+  const page = await open('dispatcher', DESKTOP)
+  await signIn(page, DISPATCHER)
+  await openFromTab(page, 'reported', trackingCode)
+
+  step('dispatch: the rule’s department is preselected, the deadlines prefilled')
+  await page.click(sel('case-action-dispatch'))
+  const dialog = page.locator(`.el-dialog${sel('dispatch-dialog')}`)
+  await dialog.waitFor({ state: 'visible' })
+  await dialog.locator(`${sel('dispatch-suggestion')}[data-found="true"]`).waitFor({ state: 'visible' })
+  const suggestion = await dialog.locator(sel('dispatch-suggestion')).innerText()
+  assert(suggestion.includes('按规则建议') && suggestion.includes(DEPARTMENT_NAME), `the suggestion reads "${suggestion}"`)
+  const department = await dialog.locator(`${sel('dispatch-department')} .el-select__wrapper`).innerText()
+  assert(department.includes(DEPARTMENT_NAME), `the department preselected is "${department}", expected ${DEPARTMENT_NAME}`)
+  const dueOf = (id) => dialog.locator(`${sel(id)} input`).inputValue()
+  const acceptDue = await dueOf('dispatch-accept-due')
+  const completeDue = await dueOf('dispatch-complete-due')
+  assert(acceptDue && completeDue && acceptDue < completeDue, `deadlines not prefilled in order: "${acceptDue}" / "${completeDue}"`)
+  const policy = await dialog.locator(sel('dispatch-policy')).innerText()
+  assert(policy.includes('较大') && policy.includes('12 小时') && policy.includes('3 天'), `the deadline policy reads "${policy}"`)
+  await dialog.locator(sel('dispatch-leader')).fill(leader)
+  await screenshot(page, 'cases-dispatch-dialog')
+  await dialog.locator(sel('dispatch-submit')).click()
+  await dialog.waitFor({ state: 'hidden' })
+  await headStatus(page, 'dispatched').waitFor({ state: 'visible' })
+  const handling = await page.locator(sel('case-handling')).innerText()
+  assert(handling.includes(DEPARTMENT_NAME) && handling.includes(leader), `the handling section reads "${handling}"`)
+
+  step('the ledger lists the case under the department and leader')
+  await page.click(sel('header-cases'))
+  await page.click(sel('cases-ledger'))
+  const item = page.locator(`${sel('ledger-leader')}[data-leader="${leader}"] ${sel('ledger-row')}`, { hasText: trackingCode })
+  await item.waitFor({ state: 'visible' })
+  await screenshot(page, 'cases-ledger')
+  await signOut(page)
+  await close(page)
+}
+
+async function handle(trackingCode) {
+  const page = await open('department', DESKTOP)
+  await signIn(page, DEPARTMENT_STAFF)
+  await openFromTab(page, 'dispatched', trackingCode)
+  assert((await page.locator(sel('case-action-dispatch')).count()) === 0, 'the department is offered dispatch')
+  await takeStep(page, 'accept', 'accepted')
+
+  step('resolving without a result is refused in the form')
+  await page.click(sel('case-action-resolve'))
+  const dialog = page.locator(`.el-dialog${sel('case-step-dialog')}[data-action="resolve"]`)
+  await dialog.waitFor({ state: 'visible' })
+  await dialog.locator(sel('case-step-submit')).click()
+  await dialog.locator('.el-form-item__error', { hasText: '办理结果' }).waitFor({ state: 'visible' })
+  await dialog.locator(sel('case-step-note')).fill('已联系物业清理楼道杂物，并向住户宣传消防安全。')
+  await dialog.locator(sel('case-step-submit')).click()
+  await dialog.waitFor({ state: 'hidden' })
+  await headStatus(page, 'resolved').waitFor({ state: 'visible' })
+  await signOut(page)
+  await close(page)
+}
+
+async function confirmAndClose(trackingCode) {
+  const page = await open('dispatcher-close', DESKTOP)
+  await signIn(page, DISPATCHER)
+  await openFromTab(page, 'resolved', trackingCode)
+  await takeStep(page, 'confirm', 'confirmed')
+  await takeStep(page, 'close', 'closed', '楼道杂物已清理完毕，已电话告知反映人。')
+
+  step('the timeline shows report, dispatch, accept, resolve, confirm, close')
+  const actions = await page.locator(sel('timeline-entry')).evaluateAll((els) => els.map((e) => e.getAttribute('data-action')))
+  const loop = actions.filter((a) => ['report', 'dispatch', 'accept', 'resolve', 'confirm', 'close'].includes(a))
+  assert(
+    JSON.stringify(loop) === JSON.stringify(['report', 'dispatch', 'accept', 'resolve', 'confirm', 'close']),
+    `the timeline's steps are ${JSON.stringify(actions)}`,
+  )
+  const text = await page.locator(sel('case-timeline')).innerText()
+  for (const word of ['上报', '分拨', '受理', '办结', '确认', '反馈结案', '网格员', '调度员', '部门工作人员']) {
+    assert(text.includes(word), `the timeline does not say ${word}: ${text}`)
+  }
+  assert((await page.locator(`${sel('case-actions')} .el-button[data-testid^="case-action-"]`).count()) === 1, 'a closed case offers more than reopening')
+  await screenshot(page, 'cases-closed')
+  await signOut(page)
+  await close(page)
+}
+
+async function main() {
+  if (!haveEnv({ BASE_URL, TENANT_CODE, GRID_NAME, CATEGORY_NAME, DEPARTMENT_NAME, PASSWORD })) return false
+  browser = await launchChromium()
+  if (!browser) return false
+  let failed = false
+  try {
+    const trackingCode = await report()
+    await dispatch(trackingCode)
+    await handle(trackingCode)
+    await confirmAndClose(trackingCode)
+  } catch (e) {
+    failed = true
+    reportFailure(e, diagnostics)
+    for (const [label, page] of pages) await screenshot(page, `cases-e2e-${label}`)
+  } finally {
+    await browser.close()
+  }
+  return !failed
+}
+
+finish(await main())
