@@ -4,18 +4,24 @@
 // suggestion; the department accepts and resolves it; the dispatcher confirms
 // and closes it, and the timeline shows every step.
 //
-// Env: BASE_URL (http://127.0.0.1:PORT), TENANT_CODE (371326001), GRID_NAME
-// (the grid worker's grid, the report's default place), CATEGORY_NAME (a
-// category with a dispatch rule to DEPARTMENT_NAME), DEPARTMENT_NAME (the
-// department staff member's department), PASSWORD (the demo password),
-// GRID_WORKER, DISPATCHER, DEPARTMENT_STAFF (sign-in emails; the demo
-// people by default), CHROMIUM, SCREENSHOT_DIR, E2E_TIMEOUT_MS.
+// A report that matches a dispatch rule is dispatched on intake, so the test
+// makes its own category (with the county API key): the report waits in the
+// centre's queue; then a rule to DEPARTMENT_NAME and a deadline policy for
+// the category come in, as when a street sets them up later, and the
+// dispatch dialog must offer both.
+//
+// Env: BASE_URL (http://127.0.0.1:PORT), API_KEY (county-wide), TENANT_CODE
+// (371326001), GRID_NAME (the grid worker's grid, the report's default
+// place), DEPARTMENT_NAME (the department staff member's department),
+// PASSWORD (the demo password), GRID_WORKER, DISPATCHER, DEPARTMENT_STAFF
+// (sign-in emails; the demo people by default), CHROMIUM, SCREENSHOT_DIR,
+// E2E_TIMEOUT_MS.
 import { assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
+const API_KEY = process.env.API_KEY ?? ''
 const TENANT_CODE = process.env.TENANT_CODE ?? ''
 const GRID_NAME = process.env.GRID_NAME ?? ''
-const CATEGORY_NAME = process.env.CATEGORY_NAME ?? ''
 const DEPARTMENT_NAME = process.env.DEPARTMENT_NAME ?? ''
 const PASSWORD = process.env.PASSWORD ?? ''
 const GRID_WORKER = process.env.GRID_WORKER || 'grid-worker@pingyi.example'
@@ -24,7 +30,37 @@ const DEPARTMENT_STAFF = process.env.DEPARTMENT_STAFF || 'police@pingyi.example'
 
 const stamp = Date.now().toString(36).slice(-5)
 const title = `楼道堆放杂物 E2E${stamp}`
+const categoryName = `楼道安全E2E${stamp}`
 const leader = '王主任'
+// The policy the test sets for its category and grade 较大: 6 hours to accept, 2 days to complete.
+const policy = { accept_hours: 6, complete_hours: 48 }
+
+/** An API call with the county key, for what the test sets up. */
+async function call(method, path, body) {
+  const res = await fetch(`${BASE_URL}/api/v1/tenants/${TENANT_CODE}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  assert(res.ok, `${method} ${path} answered ${res.status}: ${text}`)
+  return text ? JSON.parse(text) : undefined
+}
+
+async function createCategory() {
+  step(`create the category ${categoryName} (no rule yet)`)
+  return call('POST', '/categories', { code: `e2e_${stamp}`, name: categoryName, group: 'domain' })
+}
+
+/** The street sets up a rule for the category, with its leader, and a deadline policy. */
+async function addRuleAndPolicy(category) {
+  step(`add a dispatch rule ${categoryName} → ${DEPARTMENT_NAME} and a deadline policy`)
+  const departments = (await call('GET', '/departments')).items
+  const department = departments.find((d) => d.name === DEPARTMENT_NAME)
+  assert(department, `no department ${DEPARTMENT_NAME}: ${JSON.stringify(departments.map((d) => d.name))}`)
+  await call('POST', '/dispatch-rules', { category_id: category.id, department_id: department.id, leader_name: leader })
+  await call('PUT', '/deadline-policies', { category_id: category.id, grade: 'major', ...policy })
+}
 
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' }
 const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' }
@@ -104,7 +140,7 @@ async function openFromTab(page, tab, trackingCode) {
   assert(shown === trackingCode, `the case page shows ${shown}, expected ${trackingCode}`)
 }
 
-async function report() {
+async function report(category) {
   const page = await open('grid-worker', PHONE)
   await signIn(page, GRID_WORKER)
 
@@ -119,7 +155,7 @@ async function report() {
   assert(channel.includes('网格上报'), `the channel defaults to "${channel}", expected 网格上报`)
 
   step('fill in the report')
-  await choose(page, 'report-category', `${sel('report-category-option')}[data-name="${CATEGORY_NAME}"]`)
+  await choose(page, 'report-category', `${sel('report-category-option')}[data-name="${category.name}"]`)
   await page.click(sel('report-grade-major'))
   await page.fill(sel('report-title'), title)
   await page.fill(sel('report-description'), '3号楼2单元楼道内堆放纸箱和旧家具，影响通行，存在消防隐患。')
@@ -172,9 +208,15 @@ async function dispatch(trackingCode) {
   const acceptDue = await dueOf('dispatch-accept-due')
   const completeDue = await dueOf('dispatch-complete-due')
   assert(acceptDue && completeDue && acceptDue < completeDue, `deadlines not prefilled in order: "${acceptDue}" / "${completeDue}"`)
-  const policy = await dialog.locator(sel('dispatch-policy')).innerText()
-  assert(policy.includes('较大') && policy.includes('12 小时') && policy.includes('3 天'), `the deadline policy reads "${policy}"`)
-  await dialog.locator(sel('dispatch-leader')).fill(leader)
+  const policyText = await dialog.locator(sel('dispatch-policy')).innerText()
+  assert(
+    policyText.includes('较大') && policyText.includes('6 小时') && policyText.includes('2 天') && policyText.includes('本街道'),
+    `the deadline policy reads "${policyText}"`,
+  )
+  const hours = (new Date(completeDue) - new Date(acceptDue)) / 3600_000
+  assert(Math.abs(hours - (policy.complete_hours - policy.accept_hours)) < 0.1, `the deadlines are ${hours} hours apart: ${acceptDue} / ${completeDue}`)
+  const leaderPrefilled = await dialog.locator(sel('dispatch-leader')).inputValue()
+  assert(leaderPrefilled === leader, `the leader prefilled is "${leaderPrefilled}", expected the rule's ${leader}`)
   await screenshot(page, 'cases-dispatch-dialog')
   await dialog.locator(sel('dispatch-submit')).click()
   await dialog.waitFor({ state: 'hidden' })
@@ -238,12 +280,14 @@ async function confirmAndClose(trackingCode) {
 }
 
 async function main() {
-  if (!haveEnv({ BASE_URL, TENANT_CODE, GRID_NAME, CATEGORY_NAME, DEPARTMENT_NAME, PASSWORD })) return false
+  if (!haveEnv({ BASE_URL, API_KEY, TENANT_CODE, GRID_NAME, DEPARTMENT_NAME, PASSWORD })) return false
   browser = await launchChromium()
   if (!browser) return false
   let failed = false
   try {
-    const trackingCode = await report()
+    const category = await createCategory()
+    const trackingCode = await report(category)
+    await addRuleAndPolicy(category)
     await dispatch(trackingCode)
     await handle(trackingCode)
     await confirmAndClose(trackingCode)

@@ -10,7 +10,9 @@ import type {
   CaseFilter,
   CaseGrade,
   CaseInbox,
+  CaseSort,
   CaseStatus,
+  DispatchRule,
   DispatchSuggestion,
   LedgerItem,
   Me,
@@ -176,6 +178,8 @@ export interface InboxTab {
   key: InboxTabKey
   /** What the tab fixes in the list; the user's filters fill in the rest. */
   filter: CaseFilter
+  /** The order the tab opens with (newest first unless said): work with deadlines goes by the nearest one. */
+  sort?: CaseSort
   /** The badge, from case-inbox; null when the counts cover more than the tab would list. */
   count: (inbox: CaseInbox) => number | null
 }
@@ -223,11 +227,11 @@ export function inboxTabs(r: InboxRoles): InboxTab[] {
     tabs.push({ key: 'reported', filter: { status: 'reported' }, count: (i) => byStatus(i, 'reported') })
     tabs.push({ key: 'resolved', filter: { status: 'resolved' }, count: (i) => byStatus(i, 'resolved') })
   }
-  if (r.centre || r.streetReader) tabs.push({ key: 'overdue', filter: { overdue: true }, count: (i) => i.overdue })
+  if (r.centre || r.streetReader) tabs.push({ key: 'overdue', filter: { overdue: true }, sort: 'due_soon', count: (i) => i.overdue })
   if (r.departmentIds.length) {
     const department_id = r.departmentIds.length === 1 ? r.departmentIds[0] : undefined
-    tabs.push({ key: 'dispatched', filter: { status: 'dispatched', department_id }, count: counted((i) => byStatus(i, 'dispatched')) })
-    tabs.push({ key: 'accepted', filter: { status: 'accepted', department_id }, count: counted((i) => byStatus(i, 'accepted')) })
+    tabs.push({ key: 'dispatched', filter: { status: 'dispatched', department_id }, sort: 'due_soon', count: counted((i) => byStatus(i, 'dispatched')) })
+    tabs.push({ key: 'accepted', filter: { status: 'accepted', department_id }, sort: 'due_soon', count: counted((i) => byStatus(i, 'accepted')) })
   }
   if (r.areaNodeIds.length && !r.centre) {
     const node_id = r.areaNodeIds.length === 1 ? r.areaNodeIds[0] : undefined
@@ -242,9 +246,9 @@ export function sumCounts(inbox: CaseInbox): number {
   return Object.values(inbox.by_status ?? {}).reduce((a, b) => a + b, 0)
 }
 
-/** The list query of a tab with the user's filters: the tab's own values win. */
+/** The list query of a tab with the user's filters and order: the tab's own filter values win. */
 export function tabQuery(tab: InboxTab, filters: CaseFilter): CaseFilter {
-  const out: CaseFilter = { ...filters }
+  const out: CaseFilter = { ...filters, sort: filters.sort ?? tab.sort }
   for (const [k, v] of Object.entries(tab.filter)) if (v !== undefined) (out as Record<string, unknown>)[k] = v
   return out
 }
@@ -257,9 +261,9 @@ export interface DeadlineHours {
 }
 
 /**
- * The built-in deadlines per grade (cases.defaultDeadlines on the server),
- * used until a street's own policy for a category × grade can be read
- * over the API.
+ * The built-in deadlines per grade (cases.defaultDeadlines on the server):
+ * what the dispatch form shows until the street's own (get-deadlines)
+ * arrives, or if it cannot be read.
  */
 export const DEFAULT_DEADLINES: Readonly<Record<CaseGrade, DeadlineHours>> = {
   general: { accept_hours: 24, complete_hours: 168 },
@@ -280,21 +284,24 @@ export interface DispatchPrefill {
 const HOUR = 3600_000
 
 /**
- * What the dispatch form starts with: the rule's department, the leader
- * already named (a re-dispatch), and both deadlines counted from now by the
- * policy for the case's category and grade.
+ * What the dispatch form starts with: the rule's department and leader (or
+ * the leader already named, on a re-dispatch), and both deadlines counted
+ * from now by the policy for the case's category and grade.
  */
 export function dispatchPrefill(
   c: Pick<Case, 'grade' | 'leader_name'>,
   suggestion: DispatchSuggestion | null,
   now: Date,
   hours: DeadlineHours = DEFAULT_DEADLINES[c.grade],
+  rules: readonly Pick<DispatchRule, 'id' | 'leader_name'>[] = [],
 ): DispatchPrefill {
   const suggested = !!suggestion?.found && !!suggestion.department_id
+  // The rule's leader answers for its cases; a re-dispatch otherwise keeps the leader named before.
+  const ruleLeader = suggested ? rules.find((r) => r.id === suggestion!.rule_id)?.leader_name : undefined
   return {
     departmentId: suggested ? suggestion!.department_id : undefined,
     suggested,
-    leaderName: c.leader_name ?? '',
+    leaderName: ruleLeader || c.leader_name || '',
     acceptDue: new Date(now.getTime() + hours.accept_hours * HOUR),
     completeDue: new Date(now.getTime() + hours.complete_hours * HOUR),
   }

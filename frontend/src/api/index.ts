@@ -14,7 +14,9 @@ import type {
   CreateDepartmentBody,
   CreateNodeBody,
   CreateTenantBody,
+  Deadlines,
   Department,
+  DispatchRule,
   DispatchSuggestion,
   ImportResult,
   Invitation,
@@ -132,6 +134,10 @@ export const api = {
   caseStep: (tenant: string, id: number, action: CaseAction, body: StepBody = {}) =>
     request<Case>('POST', `${casePath(tenant, id)}/${action.replaceAll('_', '-')}`, { json: body }),
   suggestDispatch: (tenant: string, id: number) => request<DispatchSuggestion>('GET', `${casePath(tenant, id)}/suggestion`),
+  /** The deadlines a dispatch of this category and grade gets (the street's policy, or the built-in default). */
+  getDeadlines: (tenant: string, categoryId: number, grade: Case['grade']) =>
+    request<Deadlines>('GET', `/tenants/${seg(tenant)}/deadlines`, { query: { category_id: categoryId, grade } }),
+  listDispatchRules: (tenant: string) => request<ItemList<DispatchRule>>('GET', `/tenants/${seg(tenant)}/dispatch-rules`).then(items),
   /** Open cases of the same place and category: candidates to merge into (case:confirm). */
   caseDuplicates: (tenant: string, id: number) => request<ItemList<Case>>('GET', `${casePath(tenant, id)}/duplicates`).then(items),
   /** One photo (JPEG, PNG or WebP, at most 10 MiB); onProgress gets the fraction sent. */

@@ -78,9 +78,13 @@ export type Attachment = Schemas['AttachmentBody']
 export type CaseInbox = Schemas['InboxOutputBody']
 export type LedgerItem = Schemas['LedgerItemBody']
 export type DispatchSuggestion = Schemas['SuggestionOutputBody']
+/** The windows a dispatch of a category × grade gets; policy_id absent: the built-in default. */
+export type Deadlines = Schemas['DeadlinesOutputBody']
+export type DispatchRule = Schemas['RuleBody']
+export type CaseSort = NonNullable<CaseFilter['sort']>
 export type ReportCaseBody = Schemas['ReportCaseInputBody']
 export type StepBody = Schemas['StepInputBody']
-/** The list filters of list-cases (without the cursor and limit). */
+/** The list filters and order of list-cases (without the cursor and limit). */
 export type CaseFilter = Omit<NonNullable<operations['list-cases']['parameters']['query']>, 'cursor' | 'limit'>
 export interface CasePage {
   items: Case[]

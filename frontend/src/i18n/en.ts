@@ -401,6 +401,12 @@ const en: typeof zhCN = {
       any: 'Any',
       reset: 'Reset',
       fixedByTab: 'Set by the tab',
+      sort: 'Order',
+    },
+    sorts: {
+      newest: 'Newest first',
+      oldest: 'Oldest first',
+      due_soon: 'Nearest deadline first',
     },
     fields: {
       trackingCode: 'Tracking code',
@@ -557,7 +563,8 @@ const en: typeof zhCN = {
       dueRequired: 'Choose a deadline',
       dueOrder: 'The completion deadline must be after the acceptance deadline',
       duePast: 'The deadline must be in the future',
-      policy: '{category} · {grade}: accept within {accept}, complete within {complete} (default deadlines, prefilled)',
+      policy: '{category} · {grade}: accept within {accept}, complete within {complete} (prefilled from the street’s deadline policy)',
+      policyDefault: '{category} · {grade}: accept within {accept}, complete within {complete} (prefilled from the default deadlines)',
       hours: '{n} h',
       days: '{n} days',
       note: 'Dispatch note (optional)',

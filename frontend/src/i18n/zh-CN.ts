@@ -399,6 +399,12 @@ export default {
       any: '全部',
       reset: '重置',
       fixedByTab: '由当前分类确定',
+      sort: '排序',
+    },
+    sorts: {
+      newest: '最新上报在前',
+      oldest: '最早上报在前',
+      due_soon: '办结时限临近在前',
     },
     fields: {
       trackingCode: '查询码',
@@ -555,7 +561,8 @@ export default {
       dueRequired: '请选择时限',
       dueOrder: '办结时限须晚于受理时限',
       duePast: '时限须晚于当前时间',
-      policy: '{category} · {grade}：受理 {accept}，办结 {complete}（默认时限，已按此预填）',
+      policy: '{category} · {grade}：受理 {accept}，办结 {complete}（按本街道时限规定预填）',
+      policyDefault: '{category} · {grade}：受理 {accept}，办结 {complete}（按默认时限预填）',
       hours: '{n} 小时',
       days: '{n} 天',
       note: '分拨说明（选填）',
