@@ -62,6 +62,12 @@ async function addRuleAndPolicy(category) {
   await call('PUT', '/deadline-policies', { category_id: category.id, grade: 'major', ...policy })
 }
 
+// A small PNG (a red square) for the photo upload; the server reads the type from the bytes.
+const PHOTO = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAABAAAAAQCAIAAACQkWg2AAAAFklEQVR4nGO4YGBAEmIY1TCqYfhqAAA+XjAQexaBIwAAAABJRU5ErkJggg==',
+  'base64',
+)
+
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' }
 const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' }
 
@@ -162,6 +168,8 @@ async function report(category) {
   await page.fill(sel('report-address'), '3号楼2单元')
   await page.fill(sel('report-reporter-name'), '王秀兰')
   await page.fill(sel('report-reporter-phone'), '13812345678')
+  await page.setInputFiles(sel('photo-input'), { name: '楼道.png', mimeType: 'image/png', buffer: PHOTO })
+  await page.locator(`${sel('photo-item')}[data-status="waiting"]`).waitFor({ state: 'visible' })
   // Touch targets: the submit button spans the screen and is at least 44 px high.
   const box = await page.locator(sel('report-submit')).boundingBox()
   assert(box && box.height >= 44 && box.width >= 300, `the submit button is ${JSON.stringify(box)}: too small for a thumb`)
@@ -174,6 +182,8 @@ async function report(category) {
   await page.waitForSelector(sel('report-tracking-code'))
   const trackingCode = (await page.locator(sel('report-tracking-code')).innerText()).trim()
   assert(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3}$/.test(trackingCode), `the tracking code looks wrong: ${trackingCode}`)
+  step('the photo goes up once the case exists')
+  await page.locator(`${sel('photo-item')}[data-status="done"]`).waitFor({ state: 'visible' })
   await screenshot(page, 'cases-report-done')
 
   step('the link opens the case, reported, with the report on its timeline')
@@ -183,6 +193,7 @@ async function report(category) {
   const phone = await page.locator(sel('case-phone')).innerText()
   assert(phone.includes('13812345678'), `the reporter's phone is "${phone}" for the reporter, expected it whole`)
   assert((await page.locator(`${sel('timeline-entry')}[data-action="report"]`).count()) === 1, 'the timeline lacks the report')
+  await page.locator(`${sel('case-photo')} img[src^="blob:"]`).waitFor({ state: 'visible' })
   assert((await page.locator(sel('case-action-dispatch')).count()) === 0, 'a grid worker is offered dispatch')
   await screenshot(page, 'cases-report-case-phone')
   await signOut(page)
