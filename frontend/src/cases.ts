@@ -236,7 +236,8 @@ export function inboxTabs(r: InboxRoles): InboxTab[] {
   if (r.areaNodeIds.length && !r.centre) {
     const node_id = r.areaNodeIds.length === 1 ? r.areaNodeIds[0] : undefined
     tabs.push({ key: 'area_reported', filter: { status: 'reported', node_id }, count: counted((i) => byStatus(i, 'reported')) })
-    tabs.push({ key: 'area_all', filter: { node_id }, count: counted((i) => sumCounts(i)) })
+    // Only someone who also sees a department's cases sees more than the area: otherwise "all" is the area.
+    if (node_id && r.departmentIds.length) tabs.push({ key: 'area_all', filter: { node_id }, count: counted((i) => sumCounts(i)) })
   }
   tabs.push({ key: 'all', filter: {}, count: (i) => sumCounts(i) })
   return tabs

@@ -136,11 +136,11 @@ describe('inbox tabs per role', () => {
     expect(tabs.map((x) => x.count(inbox))).toEqual([7, 4, 241])
   })
 
-  it('gives a grid worker the open cases of the grid and all of them', () => {
+  it('gives a grid worker the open cases of the grid and all it sees, which is the grid', () => {
     const tabs = tabsFor(gridWorker, [])
-    expect(tabs.map((x) => x.key)).toEqual(['area_reported', 'area_all', 'all'])
+    expect(tabs.map((x) => x.key)).toEqual(['area_reported', 'all'])
     expect(tabs[0].filter).toEqual({ status: 'reported', node_id: 62 })
-    expect(tabs[1].filter).toEqual({ node_id: 62 })
+    expect(tabs.map((x) => x.count(inbox))).toEqual([14, 241])
   })
 
   it('gives readers of the whole street the overdue and all, and a mediator all', () => {
@@ -153,6 +153,7 @@ describe('inbox tabs per role', () => {
     const both = person([...police.memberships!, ...gridWorker.memberships!])
     const tabs = tabsFor(both, [])
     expect(tabs.map((x) => x.key)).toEqual(['dispatched', 'accepted', 'area_reported', 'area_all', 'all'])
+    expect(tabs[3].filter).toEqual({ node_id: 62 })
     expect(tabs.map((x) => x.count(inbox))).toEqual([null, null, null, null, 241])
   })
 
