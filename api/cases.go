@@ -21,16 +21,19 @@ type CaseBody struct {
 	TrackingCode    string     `json:"tracking_code" example:"7K3M-9QXD-2HB" doc:"what the reporter uses to follow the case"`
 	Channel         string     `json:"channel" enum:"qr,grid_report,hotline_12345,visit,petition,online,superior_assigned,screening"`
 	CategoryID      int64      `json:"category_id"`
+	CategoryName    string     `json:"category_name"`
 	Grade           string     `json:"grade" enum:"general,major,serious,urgent" doc:"一般, 较大, 重大, 紧急"`
 	Title           string     `json:"title" example:"楼道堆放杂物"`
 	Description     string     `json:"description"`
 	Status          string     `json:"status" enum:"reported,dispatched,accepted,resolved,confirmed,closed,cancelled,merged"`
 	AllowedActions  []string   `json:"allowed_actions" doc:"the lifecycle steps possible now (the caller's permission is checked separately)"`
 	NodeID          int64      `json:"node_id" doc:"the building or grid where it happened"`
+	PlaceName       string     `json:"place_name" doc:"its community, grid and name" example:"东关社区 第1网格 1号楼"`
 	Address         string     `json:"address,omitempty"`
 	ReporterName    string     `json:"reporter_name,omitempty"`
 	ReporterPhone   string     `json:"reporter_phone,omitempty" doc:"masked unless the caller may write cases here"`
 	DepartmentID    int64      `json:"department_id,omitempty"`
+	DepartmentName  string     `json:"department_name,omitempty"`
 	LeaderName      string     `json:"leader_name,omitempty"`
 	AcceptDue       *time.Time `json:"accept_due,omitempty"`
 	CompleteDue     *time.Time `json:"complete_due,omitempty"`
@@ -55,7 +58,7 @@ func caseBody(c cases.Case, showPhone bool) CaseBody {
 	if !showPhone {
 		phone = fengqiao.MaskPhone(phone)
 	}
-	return CaseBody{ID: c.ID, TrackingCode: c.TrackingCode, Channel: c.Channel, CategoryID: c.CategoryID, Grade: c.Grade, Title: c.Title,
+	return CaseBody{ID: c.ID, TrackingCode: c.TrackingCode, Channel: c.Channel, CategoryID: c.CategoryID, CategoryName: c.CategoryName, PlaceName: c.PlaceName, DepartmentName: c.DepartmentName, Grade: c.Grade, Title: c.Title,
 		Description: c.Description, Status: string(c.Status), AllowedActions: actions, NodeID: c.NodeID, Address: c.Address,
 		ReporterName: c.ReporterName, ReporterPhone: phone, DepartmentID: c.DepartmentID, LeaderName: c.LeaderName,
 		AcceptDue: c.AcceptDue, CompleteDue: c.CompleteDue, Result: c.Result, Answer: c.Answer, MergedInto: c.MergedInto,
@@ -116,6 +119,7 @@ func attachmentBody(tenantCode string, caseID int64, a cases.Attachment) Attachm
 type caseDetailOutput struct {
 	Body struct {
 		CaseBody
+		MyActions   []string         `json:"my_actions" doc:"what the caller may do now: the lifecycle steps their permission allows, and summon or check_in"`
 		Timeline    []EventBody      `json:"timeline" doc:"every step, oldest first"`
 		Summons     []SummonsBody    `json:"summons" doc:"departments summoned to the case, oldest first"`
 		Attachments []AttachmentBody `json:"attachments" doc:"photos, oldest first"`
@@ -151,6 +155,7 @@ type listCasesInput struct {
 	TenantPath
 	Status       string    `query:"status" enum:"reported,dispatched,accepted,resolved,confirmed,closed,cancelled,merged"`
 	Channel      string    `query:"channel" enum:"qr,grid_report,hotline_12345,visit,petition,online,superior_assigned,screening"`
+	TrackingCode string    `query:"tracking_code" maxLength:"13" doc:"the case with this tracking code"`
 	CategoryID   int64     `query:"category_id"`
 	Grade        string    `query:"grade" enum:"general,major,serious,urgent"`
 	NodeID       int64     `query:"node_id" doc:"cases at or below this node"`
@@ -241,7 +246,7 @@ func (s *Server) registerCases(api huma.API) {
 		Summary:     "List cases",
 		Description: "Newest first, only what the caller may see: grid workers their grids, departments what was dispatched to them, the centre the whole street.",
 	}, need{Resource: "case", Action: "read", anywhere: true}, func(ctx context.Context, st street, in *listCasesInput) (*caseList, error) {
-		f := cases.Filter{Status: cases.Status(in.Status), Channel: in.Channel, CategoryID: in.CategoryID, Grade: in.Grade,
+		f := cases.Filter{Status: cases.Status(in.Status), Channel: in.Channel, TrackingCode: in.TrackingCode, CategoryID: in.CategoryID, Grade: in.Grade,
 			DepartmentID: in.DepartmentID, Overdue: in.Overdue, From: in.From, To: in.To, Sort: cases.Sort(in.Sort), Cursor: in.Cursor, Limit: in.Limit}
 		if in.NodeID != 0 {
 			n, err := s.Tenants.Node(ctx, st.Scope, in.NodeID)
@@ -295,6 +300,7 @@ func (s *Server) registerCases(api huma.API) {
 		p, _ := principalFrom(ctx)
 		out := &caseDetailOutput{}
 		out.Body.CaseBody = caseBody(d.Case, s.can(p, &st.Tenant, st.Chain, write))
+		out.Body.MyActions = s.myActions(p, st, d)
 		out.Body.Timeline = make([]EventBody, len(d.Timeline))
 		for i, e := range d.Timeline {
 			out.Body.Timeline[i] = EventBody{At: e.At, Actor: e.Actor, ActorRole: e.ActorRole, Action: e.Action,
@@ -397,6 +403,29 @@ func (s *Server) registerCaseDesk(api huma.API) {
 		}
 		return out, nil
 	})
+}
+
+// myActions are the steps the caller may take on a case now: allowed by
+// the lifecycle and by their permission where the case is (its department
+// and place, not a summoned department's), plus summoning and checking in.
+func (s *Server) myActions(p Principal, st street, d cases.Detail) []string {
+	chain := caseChain(st, d.DepartmentID)
+	out := []string{}
+	for _, a := range cases.AllowedActions(d.Status) {
+		if s.can(p, &st.Tenant, chain, stepNeeds[a]) {
+			out = append(out, string(a))
+		}
+	}
+	if cases.Open(d.Status) && s.can(p, &st.Tenant, chain, need{Resource: "case", Action: "summon"}) {
+		out = append(out, "summon")
+	}
+	for _, sm := range d.Summons {
+		if sm.CheckedInAt == nil && s.can(p, &st.Tenant, departmentChain(st.Tenant, sm.DepartmentID), need{Resource: "case", Action: "handle"}) {
+			out = append(out, "check_in")
+			break
+		}
+	}
+	return out
 }
 
 // caseChain is the chain of a case: its department (if dispatched), then

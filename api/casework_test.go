@@ -58,8 +58,15 @@ func TestSummonsOverHTTP(t *testing.T) {
 	code, body := mx.call(t, staff.CommunityStaff, "POST", c+"/summons", `{"department_ids":[],"within_hours":500}`)
 	require.Equal(t, http.StatusUnprocessableEntity, code, body)
 	require.Contains(t, body, "body.within_hours")
+	_, body = mx.call(t, staff.CommunityStaff, "GET", c, "")
+	require.Contains(t, body, `"my_actions":["self_resolve","summon"]`, "community staff settle on the spot or summon")
+	require.Contains(t, body, `"place_name":"东关社区 网格甲 甲1号楼"`)
 	code, body = mx.call(t, staff.CommunityStaff, "POST", c+"/summons", summon)
 	require.Equal(t, http.StatusCreated, code, body)
+	_, body = mx.call(t, staff.DepartmentStaff, "GET", c, "")
+	require.Contains(t, body, `"my_actions":["check_in"]`, "the summoned department checks in; the case is not dispatched to it")
+	_, body = mx.call(t, staff.Dispatcher, "GET", c, "")
+	require.Contains(t, body, `"my_actions":["dispatch","self_resolve","merge","cancel","summon"]`)
 
 	// The summoned department now reads the case and checks in; nobody
 	// else checks in in its place.
@@ -187,4 +194,8 @@ func TestDispatchRulesOverHTTP(t *testing.T) {
 	require.Contains(t, body, `"status":"dispatched"`)
 	require.Contains(t, body, `"leader_name":"李所长"`)
 	require.Contains(t, body, `"actor":"system"`)
+	require.Contains(t, body, `"department_name":"派出所"`)
+	code, body = mx.call(t, staff.Dispatcher, "GET", a+"/cases?tracking_code=nope", "")
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, `"items":[]`)
 }

@@ -54,6 +54,10 @@ type Case struct {
 	ResolvedAt      *time.Time
 	ConfirmedAt     *time.Time
 	ClosedAt        *time.Time
+	// Names beside the ids, as lists show them.
+	CategoryName   string
+	DepartmentName string
+	PlaceName      string // community, grid and the building (or grid) itself
 }
 
 // Event is one line of a case's timeline.
@@ -348,15 +352,24 @@ func record(ctx context.Context, tx pgx.Tx, tenantID, caseID int64, by Actor, ac
 	return nil
 }
 
+// caseColumns reads a case, with the names a list shows beside the ids.
+// The names are subqueries on the cases row, so that RETURNING can use
+// them too.
 const caseColumns = `id, tracking_code, channel, category_id, grade, title, description, status, node_id, address,
 	reporter_name, reporter_phone, coalesce(department_id, 0), leader_name, accept_due, complete_due, result, answer,
-	coalesce(merged_into, 0), escalation_level, reported_at, dispatched_at, accepted_at, resolved_at, confirmed_at, closed_at`
+	coalesce(merged_into, 0), escalation_level, reported_at, dispatched_at, accepted_at, resolved_at, confirmed_at, closed_at,
+	(SELECT k.name FROM case_categories k WHERE k.tenant_id = cases.tenant_id AND k.id = cases.category_id),
+	coalesce((SELECT d.name FROM departments d WHERE d.tenant_id = cases.tenant_id AND d.id = cases.department_id), ''),
+	concat_ws(' ', (SELECT n.name FROM org_nodes n WHERE n.tenant_id = cases.tenant_id AND n.id = cases.community_id AND n.id <> cases.node_id),
+		(SELECT n.name FROM org_nodes n WHERE n.tenant_id = cases.tenant_id AND n.id = cases.grid_id AND n.id <> cases.node_id),
+		(SELECT n.name FROM org_nodes n WHERE n.tenant_id = cases.tenant_id AND n.id = cases.node_id))`
 
 func scanCase(row pgx.Row) (Case, error) {
 	var c Case
 	err := row.Scan(&c.ID, &c.TrackingCode, &c.Channel, &c.CategoryID, &c.Grade, &c.Title, &c.Description, &c.Status,
 		&c.NodeID, &c.Address, &c.ReporterName, &c.ReporterPhone, &c.DepartmentID, &c.LeaderName, &c.AcceptDue, &c.CompleteDue,
-		&c.Result, &c.Answer, &c.MergedInto, &c.EscalationLevel, &c.ReportedAt, &c.DispatchedAt, &c.AcceptedAt, &c.ResolvedAt, &c.ConfirmedAt, &c.ClosedAt)
+		&c.Result, &c.Answer, &c.MergedInto, &c.EscalationLevel, &c.ReportedAt, &c.DispatchedAt, &c.AcceptedAt, &c.ResolvedAt, &c.ConfirmedAt, &c.ClosedAt,
+		&c.CategoryName, &c.DepartmentName, &c.PlaceName)
 	return c, err
 }
 

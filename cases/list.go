@@ -30,6 +30,7 @@ type Visibility struct {
 type Filter struct {
 	Status       Status
 	Channel      string
+	TrackingCode string
 	CategoryID   int64
 	Grade        string
 	SubtreeKind  tenants.Kind // with SubtreeID: cases located at or below that node
@@ -109,6 +110,9 @@ func (v Visibility) where(f Filter) (string, []any, error) {
 	}
 	if f.Channel != "" {
 		conds = append(conds, "channel = "+arg(f.Channel))
+	}
+	if f.TrackingCode != "" {
+		conds = append(conds, "tracking_code = "+arg(strings.ToUpper(strings.TrimSpace(f.TrackingCode))))
 	}
 	if f.CategoryID != 0 {
 		conds = append(conds, "category_id = "+arg(f.CategoryID))

@@ -65,7 +65,7 @@ func (s *Service) Summon(ctx context.Context, scope tenants.Scope, by Actor, cas
 		if err != nil {
 			return err
 		}
-		if !open(c.Status) {
+		if !Open(c.Status) {
 			return fengqiao.Errorf(fengqiao.ECONFLICT, "a %s case cannot be summoned to; only open cases (reported, dispatched, accepted) can", c.Status)
 		}
 		rows, err := tx.Query(ctx, `SELECT id, name FROM departments WHERE tenant_id = $1 AND id = ANY($2) AND archived_at IS NULL`,
@@ -182,8 +182,9 @@ func summonsOf(ctx context.Context, tx pgx.Tx, tenantID, caseID int64) ([]Summon
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Summons])
 }
 
-// open reports whether a case is still in the loop's working part.
-func open(s Status) bool { return s == Reported || s == Dispatched || s == Accepted }
+// Open reports whether a case is still in the loop's working part, where
+// departments may be summoned to it.
+func Open(s Status) bool { return s == Reported || s == Dispatched || s == Accepted }
 
 func roleOrDash(role string) string {
 	if role == "" {

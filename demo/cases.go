@@ -353,8 +353,20 @@ func (g demoCase) insert(ctx context.Context, tx pgx.Tx) (int64, cases.Status, e
 		if level == 2 {
 			window, due = "complete", completeDue
 		}
+		levelName := []string{"", "center_leader", "street_secretary"}[level]
+		reason := fmt.Sprintf("超过%s时限，升级至%s督办", map[string]string{"accept": "受理", "complete": "办结"}[window],
+			map[string]string{"center_leader": "中心领导", "street_secretary": "街道书记"}[levelName])
 		batch.Queue(`INSERT INTO case_supervisions (tenant_id, case_id, level, "window", reason, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			g.tenantID, id, []string{"", "center_leader", "street_secretary"}[level], window, "超过时限，升级督办", *due)
+			g.tenantID, id, levelName, window, reason, *due)
+		// The breach is on the timeline too, in the status the case had then.
+		then := steps[0].to
+		for _, m := range steps {
+			if !m.at.After(*due) {
+				then = m.to
+			}
+		}
+		batch.Queue(`INSERT INTO case_events (tenant_id, case_id, at, actor, actor_role, action, from_status, to_status, note)
+			VALUES ($1, $2, $3, 'system', 'system', 'supervise', $4, $4, $5)`, g.tenantID, id, *due, string(then), reason)
 	}
 	if status == cases.Merged {
 		batch.Queue(`INSERT INTO case_events (tenant_id, case_id, at, actor, actor_role, action, from_status, to_status, note)

@@ -55,6 +55,8 @@ func TestDemoCasesCoverEveryStateChannelAndGradeOnce(t *testing.T) {
 		WHERE e.case_id = c.id AND (e.at > now() OR e.at < c.reported_at))`), "every step lies between the report and now")
 	require.Empty(t, distinct(`SELECT tracking_code FROM cases c WHERE status <> (SELECT to_status FROM case_events e
 		WHERE e.case_id = c.id AND e.action <> 'absorb' ORDER BY at DESC, id DESC LIMIT 1)`), "the timeline ends in the case's status")
+	require.Empty(t, distinct(`SELECT tracking_code FROM cases c WHERE escalation_level > 0 AND NOT EXISTS (SELECT 1 FROM case_events e
+		WHERE e.case_id = c.id AND e.action = 'supervise')`), "every escalation is on the timeline")
 	require.NotEmpty(t, distinct(`SELECT tracking_code FROM cases WHERE status IN ('dispatched', 'accepted') AND complete_due < now()`),
 		"some open cases are overdue, for the ledger")
 
