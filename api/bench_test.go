@@ -19,10 +19,10 @@ import (
 	"github.com/fengqiao/fengqiao/apikeys"
 	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/cases"
+	"github.com/fengqiao/fengqiao/cases/casetest"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
 	"github.com/fengqiao/fengqiao/notifications"
 	"github.com/fengqiao/fengqiao/staff"
-	"github.com/fengqiao/fengqiao/tenants"
 )
 
 // BenchmarkIntake prices taking a case in. full_stack is an HTTP report
@@ -35,24 +35,8 @@ import (
 // least 50% of plain_insert's rate (ns/op at most 2×).
 func BenchmarkIntake(b *testing.B) {
 	ctx := context.Background()
-	db := pgtest.New(b)
-	tdb := tenants.NewDB(db.App)
-	ts := tenants.NewService(tdb)
-	county, err := ts.CreateCounty(ctx, "371326", "平邑县")
-	require.NoError(b, err)
-	street, err := ts.CreateTenant(ctx, county, "371326001", "平邑街道")
-	require.NoError(b, err)
-	scope := tenants.Scope{TenantID: street.ID}
-	_, err = ts.Import(ctx, scope, []tenants.ImportRow{
-		{Line: 2, Level: "community", Code: "371326001001", Name: "东关社区", ParentCode: "371326001"},
-		{Line: 3, Level: "zone", Code: "37132600100101", Name: "一片区", ParentCode: "371326001001"},
-		{Line: 4, Level: "grid", Code: "37132600100101001", Name: "第1网格", ParentCode: "37132600100101"},
-		{Line: 5, Level: "building", Code: "37132600100101001001", Name: "1号楼", ParentCode: "37132600100101001"},
-	})
-	require.NoError(b, err)
-	hits, err := ts.Search(ctx, scope, "37132600100101001001", 1)
-	require.NoError(b, err)
-	building := hits[0].ID
+	st := casetest.New(b)
+	db, tdb, ts, county, street, scope, building := st.DB, st.TDB, st.Tenants, st.County, st.Tenant, st.Scope, st.Building
 	categories, err := ts.Categories(ctx, scope)
 	require.NoError(b, err)
 	departments, err := ts.Departments(ctx, scope)

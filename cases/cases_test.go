@@ -12,6 +12,7 @@ import (
 
 	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/cases"
+	"github.com/fengqiao/fengqiao/cases/casetest"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
 	"github.com/fengqiao/fengqiao/tenants"
 )
@@ -33,39 +34,12 @@ type bundle struct {
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	ctx := context.Background()
-	db := pgtest.New(t)
-	tdb := tenants.NewDB(db.App)
-	ts := tenants.NewService(tdb)
-	county, err := ts.CreateCounty(ctx, "371326", "平邑县")
+	st := casetest.New(t)
+	other, err := st.Tenants.CreateTenant(context.Background(), st.County, "371326101", "仲村镇")
 	require.NoError(t, err)
-	a, err := ts.CreateTenant(ctx, county, "371326001", "平邑街道")
-	require.NoError(t, err)
-	bStreet, err := ts.CreateTenant(ctx, county, "371326101", "仲村镇")
-	require.NoError(t, err)
-	b := &bundle{db: db, tdb: tdb, svc: cases.NewService(tdb), scopeA: tenants.Scope{TenantID: a.ID}, scopeB: tenants.Scope{TenantID: bStreet.ID},
+	return &bundle{db: st.DB, tdb: st.TDB, svc: cases.NewService(st.TDB), scopeA: st.Scope, scopeB: tenants.Scope{TenantID: other.ID},
+		building: st.Building, category: st.Category, police: st.Police,
 		center: cases.Actor{Name: "陈静", Role: "dispatcher"}, dept: cases.Actor{Name: "张伟", Role: "department_staff"}}
-	_, err = ts.Import(ctx, b.scopeA, []tenants.ImportRow{
-		{Line: 2, Level: "community", Code: "371326001001", Name: "东关社区", ParentCode: "371326001"},
-		{Line: 3, Level: "zone", Code: "37132600100101", Name: "一片区", ParentCode: "371326001001"},
-		{Line: 4, Level: "grid", Code: "37132600100101001", Name: "第1网格", ParentCode: "37132600100101"},
-		{Line: 5, Level: "building", Code: "37132600100101001001", Name: "1号楼", ParentCode: "37132600100101001"},
-	})
-	require.NoError(t, err)
-	hits, err := ts.Search(ctx, b.scopeA, "37132600100101001001", 1)
-	require.NoError(t, err)
-	b.building = hits[0].ID
-	categories, err := ts.Categories(ctx, b.scopeA)
-	require.NoError(t, err)
-	b.category = categories[0].ID
-	deps, err := ts.Departments(ctx, b.scopeA)
-	require.NoError(t, err)
-	for _, d := range deps {
-		if d.Kind == "police" {
-			b.police = d.ID
-		}
-	}
-	return b
 }
 
 func (b *bundle) report(t *testing.T) cases.Case {

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fengqiao/fengqiao/cases"
+	"github.com/fengqiao/fengqiao/cases/casetest"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
 	"github.com/fengqiao/fengqiao/jobs"
 	"github.com/fengqiao/fengqiao/notifications"
@@ -36,39 +37,11 @@ type bundle struct {
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	ctx := context.Background()
-	db := pgtest.New(t)
-	tdb := tenants.NewDB(db.App)
-	ts := tenants.NewService(tdb)
-	county, err := ts.CreateCounty(ctx, "371326", "平邑县")
+	st := casetest.New(t)
+	client, err := river.NewClient(riverpgxv5.New(st.DB.App), &river.Config{}) // insert only
 	require.NoError(t, err)
-	street, err := ts.CreateTenant(ctx, county, "371326001", "平邑街道")
-	require.NoError(t, err)
-	client, err := river.NewClient(riverpgxv5.New(db.App), &river.Config{}) // insert only
-	require.NoError(t, err)
-	b := &bundle{db: db, tdb: tdb, svc: cases.NewService(tdb).WithJobs(client), scope: tenants.Scope{TenantID: street.ID},
-		center: cases.Actor{Name: "陈静", Role: "dispatcher"}}
-	_, err = ts.Import(ctx, b.scope, []tenants.ImportRow{
-		{Line: 2, Level: "community", Code: "371326001001", Name: "东关社区", ParentCode: "371326001"},
-		{Line: 3, Level: "zone", Code: "37132600100101", Name: "一片区", ParentCode: "371326001001"},
-		{Line: 4, Level: "grid", Code: "37132600100101001", Name: "第1网格", ParentCode: "37132600100101"},
-		{Line: 5, Level: "building", Code: "37132600100101001001", Name: "1号楼", ParentCode: "37132600100101001"},
-	})
-	require.NoError(t, err)
-	hits, err := ts.Search(ctx, b.scope, "37132600100101001001", 1)
-	require.NoError(t, err)
-	b.building = hits[0].ID
-	categories, err := ts.Categories(ctx, b.scope)
-	require.NoError(t, err)
-	b.category = categories[0].ID
-	deps, err := ts.Departments(ctx, b.scope)
-	require.NoError(t, err)
-	for _, d := range deps {
-		if d.Kind == "police" {
-			b.police = d.ID
-		}
-	}
-	return b
+	return &bundle{db: st.DB, tdb: st.TDB, svc: cases.NewService(st.TDB).WithJobs(client), scope: st.Scope,
+		building: st.Building, category: st.Category, police: st.Police, center: cases.Actor{Name: "陈静", Role: "dispatcher"}}
 }
 
 // dispatched reports a case and dispatches it with the given deadlines.
