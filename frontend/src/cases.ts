@@ -18,6 +18,7 @@ import type {
   Me,
   Problem,
   Role,
+  Summons,
 } from './api/types'
 import { can, union, type PermissionList } from './permissions'
 
@@ -60,24 +61,6 @@ export const CASE_ACTIONS: readonly CaseAction[] = [
   'cancel',
 ]
 
-/**
- * The permission each step needs at the case (the server's stepNeeds): the
- * centre dispatches and closes the loop, the department handles, the
- * reporter's side settles small matters on the spot.
- */
-export const STEP_PERMISSION: Readonly<Record<CaseAction, string>> = {
-  dispatch: 'case:dispatch',
-  accept: 'case:handle',
-  return: 'case:handle',
-  resolve: 'case:handle',
-  self_resolve: 'case:write',
-  confirm: 'case:confirm',
-  close: 'case:confirm',
-  reopen: 'case:confirm',
-  merge: 'case:confirm',
-  cancel: 'case:confirm',
-}
-
 /** Steps the server refuses (422 on body.note) without a note: a reason, the result or the answer. */
 export const NOTE_REQUIRED: ReadonlySet<CaseAction> = new Set<CaseAction>(['return', 'cancel', 'reopen', 'resolve', 'self_resolve', 'close'])
 
@@ -86,12 +69,6 @@ const DANGER_STEPS: ReadonlySet<CaseAction> = new Set<CaseAction>(['cancel', 're
 
 export function isCaseAction(a: string): a is CaseAction {
   return (CASE_ACTIONS as readonly string[]).includes(a)
-}
-
-/** The steps to offer: allowed by the lifecycle now (allowed_actions) and by the caller's permission at the case; loop order. */
-export function visibleActions(allowed: readonly string[] | null | undefined, perms: PermissionList): CaseAction[] {
-  const now = new Set(allowed ?? [])
-  return CASE_ACTIONS.filter((a) => now.has(a) && can(perms, STEP_PERMISSION[a]))
 }
 
 export function actionButtonType(a: CaseAction): 'primary' | 'danger' | 'default' {
@@ -485,4 +462,63 @@ export function photoProblem(file: Pick<File, 'type' | 'size'>): 'type' | 'size'
   if (!(PHOTO_TYPES as readonly string[]).includes(file.type)) return 'type'
   if (file.size > MAX_PHOTO_BYTES) return 'size'
   return null
+}
+
+// --- summons (吹哨报到) -------------------------------------------------------
+
+export const SUMMON_HOURS = { min: 1, max: 168, default: 2 } as const
+
+/** Departments with a summons still waiting for their check-in: summoning them again would be refused. */
+export function openSummonedDepartments(summons: readonly Pick<Summons, 'department_id' | 'checked_in_at'>[]): Set<number> {
+  return new Set(summons.filter((s) => !s.checked_in_at).map((s) => s.department_id))
+}
+
+/** Departments in which the caller handles cases (case:handle by a department role there). */
+export function handlingDepartmentIds(me: Me | null | undefined, tenantCode: string): number[] {
+  return [
+    ...new Set(
+      streetMemberships(me, tenantCode).flatMap((m) =>
+        m.department_id && ROLE_CASE_PERMISSIONS[m.role].includes('case:handle') ? [m.department_id] : [],
+      ),
+    ),
+  ]
+}
+
+/** The summonses the caller may check in to: open ones of the departments they handle cases in. */
+export function checkInSummonses<S extends Pick<Summons, 'department_id' | 'checked_in_at'>>(
+  me: Me | null | undefined,
+  tenantCode: string,
+  summons: readonly S[],
+): S[] {
+  const mine = new Set(handlingDepartmentIds(me, tenantCode))
+  return summons.filter((s) => !s.checked_in_at && mine.has(s.department_id))
+}
+
+export type SummonState = 'checked_in' | 'checked_in_late' | 'waiting' | 'overdue'
+
+/** How a summons stands: checked in (in time or late), or waiting (still in time or past due_at). */
+export function summonState(s: Pick<Summons, 'checked_in_at' | 'due_at' | 'late'>, now: Date): SummonState {
+  if (s.checked_in_at) return s.late ? 'checked_in_late' : 'checked_in'
+  return s.late || now.getTime() > new Date(s.due_at).getTime() ? 'overdue' : 'waiting'
+}
+
+/** The lifecycle steps among what the server says the caller may do now (get-case's my_actions), in loop order. */
+export function myCaseActions(myActions: readonly string[] | null | undefined): CaseAction[] {
+  const mine = new Set(myActions ?? [])
+  return CASE_ACTIONS.filter((a) => mine.has(a))
+}
+
+/**
+ * The summonses to offer 报到 for when the server lists check_in among the
+ * caller's actions: the open ones of the caller's departments, or, for
+ * someone who handles every department's cases (a street admin), every open one.
+ */
+export function myCheckInSummonses<S extends Pick<Summons, 'department_id' | 'checked_in_at'>>(
+  me: Me | null | undefined,
+  tenantCode: string,
+  c: { my_actions: readonly string[]; summons: readonly S[] },
+): S[] {
+  if (!c.my_actions.includes('check_in')) return []
+  const mine = checkInSummonses(me, tenantCode, c.summons)
+  return mine.length ? mine : c.summons.filter((s) => !s.checked_in_at)
 }

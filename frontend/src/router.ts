@@ -27,7 +27,7 @@ export function signinFor(to: Pick<RouteLocationNormalized, 'fullPath'>): RouteL
 }
 
 /** Pages of one street, named by the :code parameter. */
-const STREET_ROUTES = new Set(['street', 'cases', 'case-new', 'case-ledger', 'case'])
+const STREET_ROUTES = new Set(['street', 'cases', 'case-new', 'case-ledger', 'case', 'notifications'])
 
 /** Redirects a signed-in user away from pages their roles do not reach. */
 export function reachable(to: RouteLocationNormalized, me: Me): true | RouteLocationRaw {
@@ -61,6 +61,7 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
         component: () => import('./views/CaseDetailView.vue'),
         props: (r) => ({ code: String(r.params.code), id: Number(r.params.id) }),
       },
+      { path: '/streets/:code/notifications', name: 'notifications', component: () => import('./views/NotificationsView.vue'), props: true },
       { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
     ],
   })

@@ -18,11 +18,12 @@ import {
   ledgerDues,
   ledgerGroups,
   mayReadCases,
+  myCaseActions,
+  myCheckInSummonses,
   photoProblem,
   stepProblem,
   streetCasePermissions,
   tabQuery,
-  visibleActions,
 } from '../src/cases'
 import { i18n } from '../src/i18n'
 
@@ -53,30 +54,27 @@ const inbox: CaseInbox = { by_status: { reported: 14, dispatched: 7, accepted: 4
 const t = (key: string, values?: Record<string, unknown>) => i18n.global.t(key, values ?? {})
 
 describe('which steps a user sees', () => {
-  const reported = ['dispatch', 'self_resolve', 'merge', 'cancel']
 
-  it('offers the centre dispatch, on-the-spot resolution, merge and cancel of a reported case, in loop order', () => {
-    expect(visibleActions(['cancel', 'merge', 'self_resolve', 'dispatch'], DISPATCHER_STREET)).toEqual(['dispatch', 'self_resolve', 'merge', 'cancel'])
-  })
-
-  it('offers a grid worker only resolving on the spot', () => {
-    expect(visibleActions(reported, GRID_NODE)).toEqual(['self_resolve'])
-  })
-
-  it('offers the department accept and return of a dispatched case, never dispatch or cancel', () => {
-    const perms = casePermissions(police, STREET, null, 2)
-    expect(visibleActions(['dispatch', 'accept', 'return', 'merge', 'cancel'], perms)).toEqual(['accept', 'return'])
-  })
-
-  it('offers nothing the lifecycle does not allow now, whatever the permissions', () => {
-    expect(visibleActions(['reopen'], DISPATCHER_STREET)).toEqual(['reopen'])
-    expect(visibleActions([], DISPATCHER_STREET)).toEqual([])
-    expect(visibleActions(null, DISPATCHER_STREET)).toEqual([])
-    expect(visibleActions(['accept', 'resolve'], DISPATCHER_STREET)).toEqual([])
+  it('offers the steps the server lists as the caller’s (my_actions), in loop order, without summon or check-in', () => {
+    expect(myCaseActions(['cancel', 'summon', 'merge', 'self_resolve', 'dispatch'])).toEqual(['dispatch', 'self_resolve', 'merge', 'cancel'])
+    expect(myCaseActions(['check_in'])).toEqual([])
+    expect(myCaseActions(null)).toEqual([])
   })
 
   it('ignores steps it does not know', () => {
-    expect(visibleActions(['dispatch', 'teleport'], DISPATCHER_STREET)).toEqual(['dispatch'])
+    expect(myCaseActions(['dispatch', 'teleport'])).toEqual(['dispatch'])
+  })
+
+  it('offers 报到 only when the server lists check_in, for the caller’s departments first', () => {
+    const summons = [
+      { id: 1, department_id: 3 },
+      { id: 2, department_id: 2 },
+      { id: 3, department_id: 2, checked_in_at: '2026-11-22T06:00:00Z' },
+    ]
+    expect(myCheckInSummonses(police, STREET, { my_actions: ['check_in'], summons }).map((s) => s.id)).toEqual([2])
+    expect(myCheckInSummonses(police, STREET, { my_actions: [], summons })).toEqual([])
+    // Someone the server lets check in without a department role (a street admin): every open one.
+    expect(myCheckInSummonses(null, STREET, { my_actions: ['check_in'], summons }).map((s) => s.id)).toEqual([1, 2])
   })
 
   it('requires a note exactly where the server does', () => {

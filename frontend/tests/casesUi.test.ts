@@ -16,6 +16,7 @@ import CasesView from '../src/views/CasesView.vue'
 import CaseStepDialog from '../src/views/cases/CaseStepDialog.vue'
 import DispatchDialog from '../src/views/cases/DispatchDialog.vue'
 import PhotoUploader from '../src/views/cases/PhotoUploader.vue'
+import SummonDialog from '../src/views/cases/SummonDialog.vue'
 
 const county = { id: 1, code: '371326', name: '平邑县' }
 const CODE = '371326001'
@@ -80,11 +81,14 @@ const reported: Case = {
   reporter_phone: '13812345678',
   escalation_level: 0,
   reported_at: '2026-11-22T05:47:00Z',
+  category_name: '邻里纠纷',
+  place_name: '东关社区 第1网格',
 }
 
 const detail = (c: Partial<CaseDetail> = {}): CaseDetail => ({
   ...reported,
   allowed_actions: reported.allowed_actions ?? [],
+  my_actions: [],
   timeline: [{ at: '2026-11-22T05:47:00Z', actor: '周强', actor_role: 'grid_worker', action: 'report', to_status: 'reported', note: 'grid_report' }],
   summons: [],
   attachments: [],
@@ -141,12 +145,14 @@ describe('the case page', () => {
   }
 
   it('offers the centre the steps of a reported case its role allows, and shows the phone whole', async () => {
-    await mountDetail(dispatcher, CENTRE, detail())
+    // The server's my_actions decides: the page shows them in loop order, 吹哨 after the steps.
+    await mountDetail(dispatcher, CENTRE, detail({ my_actions: ['summon', 'cancel', 'merge', 'self_resolve', 'dispatch'] }))
     const buttons = $$('case-actions').flatMap((el) => [...el.querySelectorAll('[data-testid^="case-action-"]')].map((b) => b.getAttribute('data-testid')))
-    expect(buttons).toEqual(['case-action-dispatch', 'case-action-self_resolve', 'case-action-merge', 'case-action-cancel'])
+    expect(buttons).toEqual(['case-action-dispatch', 'case-action-self_resolve', 'case-action-merge', 'case-action-cancel', 'case-action-summon'])
     expect($('case-phone')?.textContent?.trim()).toBe('13812345678')
     expect($('case-phone-masked')).toBeNull()
-    expect($('case-place')?.textContent).toBe('平邑街道 / 东关社区 / 东关社区第1网格')
+    expect($('case-place')?.textContent).toBe('东关社区 第1网格')
+    expect($('case-category')?.textContent).toBe('邻里纠纷')
   })
 
   it('gives a mediator, who only reads, no buttons and the phone masked', async () => {
@@ -398,5 +404,107 @@ describe('the case routes', () => {
     expect(r.currentRoute.value.name).toBe('case-new')
     await r.push(`/streets/${CODE}/cases/ledger`)
     expect(r.currentRoute.value.name).toBe('case-ledger')
+  })
+})
+
+describe('吹哨报到 on the case page', () => {
+  const police = me([{ id: 5, role: 'department_staff', tenant_code: CODE, department_id: 2 }])
+  const community = me([{ id: 7, role: 'community_staff', tenant_code: CODE, node_id: 2 }])
+  const COMMUNITY = ['node:read', 'category:read', 'case:read', 'case:write', 'case:summon']
+
+  async function mountAs(who: Me, streetPermissions: string[], placePermissions: string[], c: CaseDetail) {
+    session.me = who
+    mockStreet(streetPermissions, placePermissions)
+    vi.spyOn(api, 'getCase').mockResolvedValue(c)
+    const router = testRouter()
+    await router.push('/')
+    mount(CaseDetailView, { props: { code: CODE, id: c.id }, global: { plugins: [ElementPlus, i18n, router] }, attachTo: document.body })
+    await flushPromises()
+    await flushPromises()
+  }
+
+  const actionIds = () => [...document.querySelectorAll('[data-testid="case-actions"] [data-testid^="case-action-"]')].map((b) => b.getAttribute('data-testid'))
+
+  it('lets a summoned department (my_actions: check_in), not the case’s own, check in but not handle, and shows each summons’ state', async () => {
+    const later = new Date(Date.now() + 3600_000).toISOString()
+    const c = detail({
+      status: 'dispatched',
+      department_id: 3,
+      allowed_actions: ['accept', 'return', 'merge', 'cancel'],
+      my_actions: ['check_in'],
+      summons: [
+        { id: 1, department_id: 2, summoned_by: '刘主任', summoned_by_role: 'community_staff', note: '到场调处', due_at: later, created_at: '2026-11-22T06:00:00Z', late: false },
+        { id: 2, department_id: 3, summoned_by: '刘主任', due_at: '2026-11-22T08:00:00Z', created_at: '2026-11-22T06:00:00Z', late: true, checked_in_at: '2026-11-22T09:00:00Z', checked_in_by: '赵六' },
+      ],
+    })
+    await mountAs(police, ['department:read'], [], c)
+    expect(actionIds()).toEqual(['case-action-check_in'])
+    expect($('summons-guest')).not.toBeNull()
+    const rows = $$('summons-item').map((r) => [
+      r.querySelector('[data-testid="summons-department"]')?.textContent,
+      r.querySelector('[data-testid="summons-state"]')?.textContent?.trim(),
+    ])
+    expect(rows).toEqual([
+      ['派出所', '未报到'],
+      ['司法所', '超时报到'],
+    ])
+    expect($('summons-check-in-3')).toBeNull()
+
+    const checkIn = vi.spyOn(api, 'checkInSummons').mockResolvedValue({ ...c.summons[0], checked_in_at: new Date().toISOString(), checked_in_by: '测试' })
+    $('summons-check-in-2')!.click()
+    await flushPromises()
+    const note = document.querySelector<HTMLTextAreaElement>('[data-testid="check-in-note"] textarea, textarea[data-testid="check-in-note"]')!
+    note.value = '已到场'
+    note.dispatchEvent(new Event('input'))
+    $('check-in-submit')!.click()
+    await flushPromises()
+    expect(checkIn).toHaveBeenCalledWith(CODE, 42, 2, '已到场')
+    expect(api.getCase).toHaveBeenCalledTimes(2)
+  })
+
+  it('offers 吹哨 where the server lists summon, and nothing where it lists nothing', async () => {
+    await mountAs(community, ['node:read'], COMMUNITY, detail({ status: 'dispatched', department_id: 2, allowed_actions: ['accept', 'return'], my_actions: ['summon'] }))
+    expect(actionIds()).toEqual(['case-action-summon'])
+    document.body.innerHTML = ''
+    vi.restoreAllMocks()
+    await mountAs(community, ['node:read'], COMMUNITY, detail({ status: 'resolved', department_id: 2, allowed_actions: ['confirm'] }))
+    expect(actionIds()).toEqual([])
+  })
+})
+
+describe('the summon dialog', () => {
+  it('asks for departments, then sends them with the hours and the note', async () => {
+    const summon = vi.spyOn(api, 'summonDepartments').mockResolvedValue({})
+    const c = detail({
+      status: 'dispatched',
+      summons: [{ id: 1, department_id: 2, summoned_by: '刘主任', due_at: '2026-11-22T08:00:00Z', created_at: '2026-11-22T06:00:00Z', late: false }],
+    })
+    const w = mount(SummonDialog, {
+      props: { tenantCode: CODE, caseData: c, departments, modelValue: false },
+      global: { plugins: [ElementPlus, i18n] },
+      attachTo: document.body,
+    })
+    await w.setProps({ modelValue: true })
+    await flushPromises()
+    expect(document.querySelector<HTMLInputElement>('[data-testid="summon-hours"] input')?.value).toBe('2')
+    $('summon-submit')!.click()
+    await flushPromises()
+    expect(summon).not.toHaveBeenCalled()
+    expect(w.findAllComponents({ name: 'ElFormItem' })[0].props('error')).toBe('请选择要吹哨的部门')
+
+    // 派出所 still owes a check-in: it cannot be summoned again.
+    const select = w.findComponent({ name: 'ElSelect' })
+    select.vm.$emit('update:modelValue', [1, 3])
+    w.findComponent({ name: 'ElInputNumber' }).vm.$emit('update:modelValue', 4)
+    const note = document.querySelector<HTMLTextAreaElement>('[data-testid="summon-note"] textarea, textarea[data-testid="summon-note"]')!
+    note.value = '  联合调处  '
+    note.dispatchEvent(new Event('input'))
+    await flushPromises()
+    $('summon-submit')!.click()
+    await flushPromises()
+    expect(summon).toHaveBeenCalledWith(CODE, 42, { department_ids: [1, 3], within_hours: 4, note: '联合调处' })
+    expect(w.emitted('done')?.[0]).toEqual([2])
+    const options = w.findAllComponents({ name: 'ElOption' })
+    expect(options.filter((o) => o.props('disabled')).map((o) => o.props('label'))).toEqual(['派出所'])
   })
 })

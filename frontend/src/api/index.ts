@@ -29,10 +29,13 @@ import type {
   NodeDetail,
   NodeHit,
   NodeRef,
+  NotificationPage,
   ReportCaseBody,
   SignInCode,
   StaffMember,
   StepBody,
+  SummonBody,
+  Summons,
   Tenant,
   UpdateCategoryBody,
   UpdateDepartmentBody,
@@ -43,6 +46,7 @@ type WireNodeHit = components['schemas']['NodeHit']
 type WireNodeDetail = components['schemas']['NodeDetail']
 type WireCaseDetail = components['schemas']['CaseDetailOutputBody']
 type WireCasePage = components['schemas']['CaseListBody']
+type WireNotificationPage = components['schemas']['NotificationListBody']
 
 /** A lifecycle step; its operation is POST …/cases/{id}/{action with "-" for "_"}. */
 export type CaseAction = 'dispatch' | 'accept' | 'return' | 'resolve' | 'self_resolve' | 'confirm' | 'close' | 'reopen' | 'merge' | 'cancel'
@@ -55,6 +59,7 @@ const withPath = <T extends { path: NodeRef[] | null }>(n: T): T & { path: NodeR
 const caseDetail = (d: WireCaseDetail): CaseDetail => ({
   ...d,
   allowed_actions: d.allowed_actions ?? [],
+  my_actions: d.my_actions ?? [],
   timeline: d.timeline ?? [],
   summons: d.summons ?? [],
   attachments: d.attachments ?? [],
@@ -146,6 +151,21 @@ export const api = {
     form.append('file', file, file.name)
     return upload<Attachment>(`${casePath(tenant, id)}/attachments`, form, onProgress)
   },
+
+  /** Summon departments to a case (吹哨, case:summon); each must check in within the hours. */
+  summonDepartments: (tenant: string, id: number, body: SummonBody) =>
+    request<unknown>('POST', `${casePath(tenant, id)}/summons`, { json: body }),
+  /** A summoned department reports to the case (报到). */
+  checkInSummons: (tenant: string, id: number, departmentId: number, note?: string) =>
+    request<Summons>('POST', `${casePath(tenant, id)}/summons/${departmentId}/check-in`, { json: { note: note || undefined } }),
+
+  /** The signed-in caller's notifications in a street, newest first (API keys get 403). */
+  listNotifications: (tenant: string, opts: { unread?: boolean; cursor?: string; limit?: number } = {}) =>
+    request<WireNotificationPage>('GET', `/tenants/${seg(tenant)}/notifications`, {
+      query: { unread: opts.unread ? 'true' : undefined, cursor: opts.cursor, limit: opts.limit },
+    }).then((p): NotificationPage => ({ items: p.items ?? [], unread: p.unread ?? 0, next_cursor: p.next_cursor || undefined })),
+  readNotification: (tenant: string, id: number) => request<unknown>('POST', `/tenants/${seg(tenant)}/notifications/${id}/read`),
+  readAllNotifications: (tenant: string) => request<unknown>('POST', `/tenants/${seg(tenant)}/notifications/read-all`),
 
   listCountyStaff: (county: string) =>
     request<ItemList<StaffMember>>('GET', `/counties/${seg(county)}/staff`).then(items),

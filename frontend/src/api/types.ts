@@ -66,7 +66,9 @@ export type CaseStatus = Case['status']
 export type CaseChannel = Case['channel']
 export type CaseGrade = Case['grade']
 /** A case with its timeline, summonses and photos; the server may encode those lists as null (the API layer makes them []). */
-export type CaseDetail = Omit<Schemas['CaseDetailOutputBody'], 'timeline' | 'summons' | 'attachments' | 'allowed_actions'> & {
+export type CaseDetail = Omit<Schemas['CaseDetailOutputBody'], 'timeline' | 'summons' | 'attachments' | 'allowed_actions' | 'my_actions'> & {
+  /** What the caller may do now: lifecycle steps, "summon", "check_in". */
+  my_actions: string[]
   timeline: CaseEvent[]
   summons: Summons[]
   attachments: Attachment[]
@@ -86,6 +88,14 @@ export type ReportCaseBody = Schemas['ReportCaseInputBody']
 export type StepBody = Schemas['StepInputBody']
 /** The list filters and order of list-cases (without the cursor and limit). */
 export type CaseFilter = Omit<NonNullable<operations['list-cases']['parameters']['query']>, 'cursor' | 'limit'>
+export type SummonBody = Schemas['SummonInputBody']
+export type Notification = Schemas['NotificationBody']
+export type NotificationKind = Notification['kind']
+export interface NotificationPage {
+  items: Notification[]
+  unread: number
+  next_cursor?: string
+}
 export interface CasePage {
   items: Case[]
   next_cursor?: string
