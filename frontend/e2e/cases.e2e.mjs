@@ -15,7 +15,12 @@
 // place), DEPARTMENT_NAME (the department staff member's department),
 // PASSWORD (the demo password), GRID_WORKER, DISPATCHER, DEPARTMENT_STAFF
 // (sign-in emails; the demo people by default), CHROMIUM, SCREENSHOT_DIR,
-// E2E_TIMEOUT_MS.
+// E2E_TIMEOUT_MS; COMMUNITY_STAFF (the community worker over GRID_NAME).
+//
+// Between dispatch and handling, the community worker summons the department
+// (吹哨); the department finds the case in its bell (新交办, 吹哨报到), opens it
+// from there and checks in (报到); the closed case's timeline shows summon
+// and check_in too.
 import { assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
@@ -27,6 +32,7 @@ const PASSWORD = process.env.PASSWORD ?? ''
 const GRID_WORKER = process.env.GRID_WORKER || 'grid-worker@pingyi.example'
 const DISPATCHER = process.env.DISPATCHER || 'dispatcher@pingyi.example'
 const DEPARTMENT_STAFF = process.env.DEPARTMENT_STAFF || 'police@pingyi.example'
+const COMMUNITY_STAFF = process.env.COMMUNITY_STAFF || 'community@pingyi.example'
 
 const stamp = Date.now().toString(36).slice(-5)
 const title = `楼道堆放杂物 E2E${stamp}`
@@ -245,9 +251,91 @@ async function dispatch(trackingCode) {
   await close(page)
 }
 
-async function handle(trackingCode) {
+/** The case's id, looked up by its tracking code (list-cases?tracking_code=). */
+async function caseId(trackingCode) {
+  const page = await call('GET', `/cases?tracking_code=${encodeURIComponent(trackingCode)}`)
+  assert(page.items?.length === 1, `tracking code ${trackingCode} finds ${JSON.stringify(page.items)}`)
+  return page.items[0].id
+}
+
+/** The community worker summons the department to the dispatched case: it must check in within 2 hours. */
+async function summon(id) {
+  const page = await open('community', DESKTOP)
+  await signIn(page, COMMUNITY_STAFF)
+  step('the community worker opens the case and summons the department (吹哨)')
+  await page.goto(`${BASE_URL}/streets/${TENANT_CODE}/cases/${id}`)
+  await page.waitForSelector(sel('case-timeline'))
+  await page.click(sel('case-action-summon'))
+  const dialog = page.locator(`.el-dialog${sel('summon-dialog')}`)
+  await dialog.waitFor({ state: 'visible' })
+  const hours = await dialog.locator(`${sel('summon-hours')} input`).inputValue()
+  assert(hours === '2', `the summons' hours default to ${hours}, expected 2`)
+  await dialog.locator(sel('summon-note')).fill('请派出所到场协助清理楼道，维持秩序。')
+  await choose(page, 'summon-departments', `${sel('summon-department-option')}[data-name="${DEPARTMENT_NAME}"]`)
+  // A multiple select stays open: a click above it closes the list.
+  await dialog.locator('.step-case').click()
+  await page.locator('.el-select-dropdown__item:visible').first().waitFor({ state: 'hidden' })
+  await screenshot(page, 'cases-summon-dialog')
+  await dialog.locator(sel('summon-submit')).click()
+  await dialog.waitFor({ state: 'hidden' })
+  const item = page.locator(`${sel('summons-item')}[data-state="waiting"]`, { hasText: DEPARTMENT_NAME })
+  await item.waitFor({ state: 'visible' })
+  const state = (await item.locator(sel('summons-state')).innerText()).trim()
+  assert(state === '未报到', `the summons reads "${state}", expected 未报到`)
+  await screenshot(page, 'cases-summoned')
+  await signOut(page)
+  await close(page)
+}
+
+/** The department sees the case in its bell: 新交办 from the dispatch and 吹哨报到 from the summons. */
+async function fromTheBell(page, id, trackingCode) {
+  step('the bell rings: the department has notifications for the case')
+  const badge = page.locator(`${sel('bell-badge')} .el-badge__content`)
+  await badge.waitFor({ state: 'visible' })
+  const unread = Number((await badge.innerText()).trim().replace('+', ''))
+  assert(unread >= 2, `the bell counts ${unread} unread, expected at least the assignment and the summons`)
+  await page.click(sel('bell'))
+  const panel = page.locator(`${sel('bell-panel')}:visible`)
+  await panel.waitFor({ state: 'visible' })
+  const items = panel.locator(`${sel('bell-item')}[data-case="${id}"]`)
+  await items.first().waitFor({ state: 'visible' })
+  const kinds = await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))
+  assert(kinds.includes('assignment') && kinds.includes('summons'), `the bell lists ${JSON.stringify(kinds)} for the case`)
+  const text = await panel.innerText()
+  assert(text.includes('新交办') && text.includes('吹哨报到'), `the bell reads "${text}"`)
+  await screenshot(page, 'cases-bell')
+
+  step('a click marks it read and opens the case')
+  await items.first().click()
+  await page.waitForURL((u) => u.pathname.endsWith(`/cases/${id}`))
+  await page.waitForSelector(sel('case-timeline'))
+  const shown = (await page.locator(sel('case-tracking-code')).innerText()).trim()
+  assert(shown === trackingCode, `the bell opened ${shown}, expected ${trackingCode}`)
+  await page.waitForFunction(
+    ([s, before]) => Number(document.querySelector(s)?.getAttribute('data-unread')) < before,
+    [sel('bell-badge'), unread],
+  )
+}
+
+async function checkIn(page) {
+  step('the department checks in (报到)')
+  await page.click(sel('case-action-check_in'))
+  const dialog = page.locator(`.el-dialog${sel('check-in-dialog')}`)
+  await dialog.waitFor({ state: 'visible' })
+  await dialog.locator(sel('check-in-note')).fill('已到场，民警张伟负责。')
+  await dialog.locator(sel('check-in-submit')).click()
+  await dialog.waitFor({ state: 'hidden' })
+  const item = page.locator(`${sel('summons-item')}[data-state="checked_in"]`, { hasText: DEPARTMENT_NAME })
+  await item.waitFor({ state: 'visible' })
+  assert((await page.locator(sel('case-action-check_in')).count()) === 0, 'check-in is still offered after checking in')
+  await screenshot(page, 'cases-checked-in')
+}
+
+async function handle(trackingCode, id) {
   const page = await open('department', DESKTOP)
   await signIn(page, DEPARTMENT_STAFF)
+  await fromTheBell(page, id, trackingCode)
+  await checkIn(page)
   await openFromTab(page, 'dispatched', trackingCode)
   assert((await page.locator(sel('case-action-dispatch')).count()) === 0, 'the department is offered dispatch')
   await takeStep(page, 'accept', 'accepted')
@@ -273,15 +361,13 @@ async function confirmAndClose(trackingCode) {
   await takeStep(page, 'confirm', 'confirmed')
   await takeStep(page, 'close', 'closed', '楼道杂物已清理完毕，已电话告知反映人。')
 
-  step('the timeline shows report, dispatch, accept, resolve, confirm, close')
+  step('the timeline shows report, dispatch, summon, check_in, accept, resolve, confirm, close')
   const actions = await page.locator(sel('timeline-entry')).evaluateAll((els) => els.map((e) => e.getAttribute('data-action')))
-  const loop = actions.filter((a) => ['report', 'dispatch', 'accept', 'resolve', 'confirm', 'close'].includes(a))
-  assert(
-    JSON.stringify(loop) === JSON.stringify(['report', 'dispatch', 'accept', 'resolve', 'confirm', 'close']),
-    `the timeline's steps are ${JSON.stringify(actions)}`,
-  )
+  const want = ['report', 'dispatch', 'summon', 'check_in', 'accept', 'resolve', 'confirm', 'close']
+  const loop = actions.filter((a) => want.includes(a))
+  assert(JSON.stringify(loop) === JSON.stringify(want), `the timeline's steps are ${JSON.stringify(actions)}`)
   const text = await page.locator(sel('case-timeline')).innerText()
-  for (const word of ['上报', '分拨', '受理', '办结', '确认', '反馈结案', '网格员', '调度员', '部门工作人员']) {
+  for (const word of ['上报', '分拨', '吹哨', '报到', '受理', '办结', '确认', '反馈结案', '网格员', '调度员', '社区工作人员', '部门工作人员']) {
     assert(text.includes(word), `the timeline does not say ${word}: ${text}`)
   }
   assert((await page.locator(`${sel('case-actions')} .el-button[data-testid^="case-action-"]`).count()) === 1, 'a closed case offers more than reopening')
@@ -300,7 +386,9 @@ async function main() {
     const trackingCode = await report(category)
     await addRuleAndPolicy(category)
     await dispatch(trackingCode)
-    await handle(trackingCode)
+    const id = await caseId(trackingCode)
+    await summon(id)
+    await handle(trackingCode, id)
     await confirmAndClose(trackingCode)
   } catch (e) {
     failed = true

@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 
 export const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 15000)
-const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || tmpdir()
+// E2E_SCREENSHOT_DIR keeps the screenshots somewhere the Go test's temporary directory does not delete.
+const SCREENSHOT_DIR = process.env.E2E_SCREENSHOT_DIR || process.env.SCREENSHOT_DIR || tmpdir()
 
 let currentStep = 'start'
 
