@@ -303,6 +303,7 @@ async function fromTheBell(page, id, trackingCode) {
   assert(kinds.includes('assignment') && kinds.includes('summons'), `the bell lists ${JSON.stringify(kinds)} for the case`)
   const text = await panel.innerText()
   assert(text.includes('新交办') && text.includes('吹哨报到'), `the bell reads "${text}"`)
+  await page.waitForTimeout(400) // the popover fades in
   await screenshot(page, 'cases-bell')
 
   step('a click marks it read and opens the case')

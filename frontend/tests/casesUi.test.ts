@@ -472,6 +472,45 @@ describe('吹哨报到 on the case page', () => {
   })
 })
 
+describe('merging by tracking code', () => {
+  it('looks the code up, offers the case found and merges into it; says when there is none', async () => {
+    vi.spyOn(api, 'caseDuplicates').mockResolvedValue([])
+    const other: Case = { ...reported, id: 41, tracking_code: '7K3M-9QXD-2HB', title: '楼道堆物（重复）' }
+    const list = vi
+      .spyOn(api, 'listCases')
+      .mockResolvedValueOnce({ items: [] })
+      .mockResolvedValueOnce({ items: [other] })
+    const step = vi.spyOn(api, 'caseStep').mockResolvedValue({ ...reported, status: 'merged', merged_into: 41 })
+    const w = mount(CaseStepDialog, {
+      props: { tenantCode: CODE, caseData: reported, action: 'merge', modelValue: false },
+      global: { plugins: [ElementPlus, i18n] },
+      attachTo: document.body,
+    })
+    await w.setProps({ modelValue: true })
+    await flushPromises()
+    const input = document.querySelector<HTMLInputElement>('[data-testid="merge-code"] input, input[data-testid="merge-code"]')!
+    const type = async (v: string) => {
+      input.value = v
+      input.dispatchEvent(new Event('input'))
+      await flushPromises()
+    }
+    await type('zzzz-zzzz-zzz')
+    $('merge-lookup')!.click()
+    await flushPromises()
+    expect(list).toHaveBeenLastCalledWith(CODE, { tracking_code: 'ZZZZ-ZZZZ-ZZZ' }, undefined, 1)
+    expect($('merge-lookup-error')?.textContent).toBe('没有查询码为 ZZZZ-ZZZZ-ZZZ 的案件')
+
+    await type(' 7k3m-9qxd-2hb ')
+    $('merge-lookup')!.click()
+    await flushPromises()
+    expect($$('merge-candidate').map((e) => e.getAttribute('data-id'))).toEqual(['41'])
+    expect($('merge-lookup-error')).toBeNull()
+    $('case-step-submit')!.click()
+    await flushPromises()
+    expect(step).toHaveBeenCalledWith(CODE, 42, 'merge', { note: undefined, merge_into: 41 })
+  })
+})
+
 describe('the summon dialog', () => {
   it('asks for departments, then sends them with the hours and the note', async () => {
     const summon = vi.spyOn(api, 'summonDepartments').mockResolvedValue({})
