@@ -332,11 +332,31 @@ async function checkIn(page) {
   await screenshot(page, 'cases-checked-in')
 }
 
+/** The full page: the case's notifications, the one opened read; only unread leaves it out. */
+async function allNotifications(page, id) {
+  step('the notifications page lists them; only unread leaves out the one read')
+  await page.click(sel('bell'))
+  await page.locator(`${sel('bell-all')}:visible`).click()
+  await page.waitForURL((u) => u.pathname.endsWith('/notifications'))
+  const items = page.locator(`${sel('notification-item')}[data-case="${id}"]`)
+  await items.first().waitFor({ state: 'visible' })
+  const read = await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-read')))
+  assert(read.length >= 2 && read.includes('true') && read.includes('false'), `the case's notifications read ${JSON.stringify(read)}`)
+  await screenshot(page, 'notifications-page')
+  await page.click(sel('notifications-unread-only'))
+  await page.waitForFunction(
+    ([s, n]) => document.querySelectorAll(s).length === n,
+    [`${sel('notification-item')}[data-case="${id}"]`, read.filter((r) => r === 'false').length],
+  )
+  assert((await page.locator(`${sel('notification-item')}[data-read="true"]`).count()) === 0, 'only unread lists a read notification')
+}
+
 async function handle(trackingCode, id) {
   const page = await open('department', DESKTOP)
   await signIn(page, DEPARTMENT_STAFF)
   await fromTheBell(page, id, trackingCode)
   await checkIn(page)
+  await allNotifications(page, id)
   await openFromTab(page, 'dispatched', trackingCode)
   assert((await page.locator(sel('case-action-dispatch')).count()) === 0, 'the department is offered dispatch')
   await takeStep(page, 'accept', 'accepted')
