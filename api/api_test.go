@@ -23,6 +23,7 @@ import (
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
 	"github.com/fengqiao/fengqiao/notifications"
+	"github.com/fengqiao/fengqiao/qrcodes"
 	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
 )
@@ -66,7 +67,7 @@ func setup(t *testing.T) *bundle {
 	require.NoError(t, err)
 	authorizer, err := authz.New()
 	require.NoError(t, err)
-	srv := &api.Server{Tenants: b.svc, Keys: b.keys, Authz: authorizer, Staff: staff.NewService(tenants.NewDB(db.App), nil), Cases: cases.NewService(tenants.NewDB(db.App)), Notifications: notifications.NewService(tenants.NewDB(db.App)),
+	srv := &api.Server{Tenants: b.svc, Keys: b.keys, Authz: authorizer, Staff: staff.NewService(tenants.NewDB(db.App), nil), Cases: cases.NewService(tenants.NewDB(db.App)), Notifications: notifications.NewService(tenants.NewDB(db.App)), QRCodes: qrcodes.NewService(tenants.NewDB(db.App)), PublicURL: "http://fengqiao.test",
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	b.handler = srv.Handler()
 	return b

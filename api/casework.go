@@ -63,13 +63,6 @@ type attachmentPath struct {
 	AttachmentID int64 `path:"attachmentId" minimum:"1"`
 }
 
-type photoOutput struct {
-	ContentType        string `header:"Content-Type"`
-	ContentDisposition string `header:"Content-Disposition"`
-	CacheControl       string `header:"Cache-Control"`
-	Body               []byte
-}
-
 // uploadLimit bounds a photo upload's whole body before it is parsed: the
 // photo plus the multipart framing.
 const uploadLimit = cases.MaxAttachmentBytes + 64<<10
@@ -156,12 +149,12 @@ func (s *Server) registerCasework(api huma.API) {
 		Summary: "Get a photo of a case",
 		Responses: map[string]*huma.Response{"200": {Description: "the photo", Content: map[string]*huma.MediaType{
 			"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
-	}, need{Resource: "case", Action: "read"}, func(ctx context.Context, st street, in *attachmentPath) (*photoOutput, error) {
+	}, need{Resource: "case", Action: "read"}, func(ctx context.Context, st street, in *attachmentPath) (*fileOutput, error) {
 		a, data, err := s.Cases.AttachmentData(ctx, st.Scope, in.ID, in.AttachmentID)
 		if err != nil {
 			return nil, err
 		}
-		return &photoOutput{ContentType: a.ContentType, CacheControl: "private, max-age=86400",
+		return &fileOutput{ContentType: a.ContentType, CacheControl: "private, max-age=86400",
 			ContentDisposition: fmt.Sprintf("inline; filename*=UTF-8''%s", url.PathEscape(a.Filename)), Body: data}, nil
 	})
 }

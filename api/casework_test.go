@@ -199,3 +199,40 @@ func TestDispatchRulesOverHTTP(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, body)
 	require.Contains(t, body, `"items":[]`)
 }
+
+func TestQRCodesOverHTTP(t *testing.T) {
+	mx := setupMatrix(t)
+	a := "/api/v1/tenants/371326001"
+	building := fmt.Sprintf("%s/nodes/%d", a, mx.nodes["37132600100101001001"])
+	code, body := mx.call(t, staff.GridWorker, "GET", building+"/qr", "")
+	require.Equal(t, http.StatusOK, code, body)
+	var qr struct {
+		Token  string
+		URL    string
+		PNGURL string `json:"png_url"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &qr))
+	require.Equal(t, "http://fengqiao.test/q/"+qr.Token, qr.URL)
+
+	code, body = mx.call(t, staff.GridWorker, "GET", qr.PNGURL, "")
+	require.Equal(t, http.StatusOK, code)
+	_, err := png.Decode(bytes.NewReader([]byte(body)))
+	require.NoError(t, err)
+	code, body = mx.call(t, staff.GridWorker, "GET", building+"/qr.svg", "")
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, body, "<svg")
+
+	require.Equal(t, http.StatusForbidden, mx.status(t, staff.GridWorker, "POST", building+"/qr/rotate", ""), "rotating is the street's call")
+	code, body = mx.call(t, staff.StreetAdmin, "POST", building+"/qr/rotate", "")
+	require.Equal(t, http.StatusOK, code, body)
+	require.NotContains(t, body, qr.Token)
+
+	code, body = mx.call(t, staff.CommunityStaff, "GET", fmt.Sprintf("%s/nodes/%d/qr-labels", a, mx.nodes["371326001001"]), "")
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, "甲1号楼")
+	require.Contains(t, body, "网格乙")
+	require.Equal(t, http.StatusForbidden, mx.status(t, staff.GridWorker, "GET", fmt.Sprintf("%s/nodes/%d/qr-labels", a, mx.nodes["371326001002"]), ""),
+		"a grid worker prints labels for its own grid only")
+	code, body = mx.call(t, staff.StreetAdmin, "GET", fmt.Sprintf("%s/nodes/%d/qr", a, mx.nodes["371326001001"]), "")
+	require.Equal(t, http.StatusUnprocessableEntity, code, body)
+}

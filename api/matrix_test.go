@@ -23,6 +23,7 @@ import (
 	"github.com/fengqiao/fengqiao/infra/kratostest"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
 	"github.com/fengqiao/fengqiao/notifications"
+	"github.com/fengqiao/fengqiao/qrcodes"
 	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
 )
@@ -122,7 +123,7 @@ func setupMatrix(t *testing.T) *matrix {
 	require.NoError(t, err)
 	require.NoError(t, mx.authz.Load(all))
 	public, _ := url.Parse(kratos.PublicURL())
-	srv := &api.Server{Tenants: svc, Keys: apikeys.NewStore(db.App), Staff: mx.staffSvc, Authz: mx.authz, Cases: cases.NewService(tenants.NewDB(db.App)), Notifications: notifications.NewService(tenants.NewDB(db.App)),
+	srv := &api.Server{Tenants: svc, Keys: apikeys.NewStore(db.App), Staff: mx.staffSvc, Authz: mx.authz, Cases: cases.NewService(tenants.NewDB(db.App)), Notifications: notifications.NewService(tenants.NewDB(db.App)), QRCodes: qrcodes.NewService(tenants.NewDB(db.App)), PublicURL: "http://fengqiao.test",
 		Sessions: api.NewSessions(kratos.PublicURL()), Kratos: public, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	mx.handler = srv.Handler()
 	return mx

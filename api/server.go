@@ -20,6 +20,7 @@ import (
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/frontend"
 	"github.com/fengqiao/fengqiao/notifications"
+	"github.com/fengqiao/fengqiao/qrcodes"
 	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
 )
@@ -34,6 +35,8 @@ type Server struct {
 	Staff         *staff.Service
 	Cases         *cases.Service
 	Notifications *notifications.Service
+	QRCodes       *qrcodes.Service
+	PublicURL     string // where residents reach this server: what QR codes hold
 	Authz         *authz.Authorizer
 	Sessions      *Sessions // nil: no staff sign-in (API keys only)
 	Kratos        *url.URL  // Kratos's public API, proxied under /identity/
@@ -81,6 +84,7 @@ func (s *Server) register(mux *http.ServeMux) huma.API {
 	s.registerCasework(humaAPI)
 	s.registerNotifications(humaAPI)
 	s.registerRules(humaAPI)
+	s.registerQRCodes(humaAPI)
 	s.registerCases(humaAPI)
 	return humaAPI
 }

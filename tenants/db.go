@@ -19,11 +19,13 @@ import (
 // Scope is what a transaction may see. TenantID selects one tenant's rows
 // for reading and writing; CountyID adds read-only access to every tenant of
 // that county (county staff); IdentityID lets a signed-in person read their
-// own staff row and memberships. Zero values mean unset.
+// own staff row and memberships; QRToken lets a resident's request read the
+// QR code it scanned. Zero values mean unset.
 type Scope struct {
 	CountyID   int64
 	TenantID   int64
 	IdentityID string
+	QRToken    string
 }
 
 // DB is the application's pool. It connects as the app role, which is
@@ -45,8 +47,9 @@ func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 func (db *DB) Tx(ctx context.Context, scope Scope, fn func(pgx.Tx) error) (err error) {
 	var batch pgx.Batch
 	batch.BeginTx(pgx.TxOptions{})
-	batch.Queue(`SELECT set_config('app.tenant_id', $1, true), set_config('app.county_id', $2, true), set_config('app.identity_id', $3, true)`,
-		idSetting(scope.TenantID), idSetting(scope.CountyID), scope.IdentityID)
+	batch.Queue(`SELECT set_config('app.tenant_id', $1, true), set_config('app.county_id', $2, true), set_config('app.identity_id', $3, true),
+			set_config('app.qr_token', $4, true)`,
+		idSetting(scope.TenantID), idSetting(scope.CountyID), scope.IdentityID, scope.QRToken)
 	results := db.pool.SendBatch(ctx, &batch)
 	tx := results.Tx()
 	// Deferred before Close: when the batch fails, Rollback is what hands

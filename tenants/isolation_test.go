@@ -102,6 +102,10 @@ var isolationFixtures = map[string]rowFixture{
 			INSERT INTO notification_reads (tenant_id, notification_id, identity_id) SELECT tenant_id, id, gen_random_uuid() FROM n`,
 			[]any{env.tenant.ID, fmt.Sprintf("隔离已读%d", seq)}
 	},
+	"qr_codes": func(env fixtureEnv, seq int) (string, []any) {
+		return `INSERT INTO qr_codes (tenant_id, node_id, token) VALUES ($1, $2, $3)`,
+			[]any{env.tenant.ID, env.root.ID, fmt.Sprintf("isolation%013d", env.tenant.ID*100+int64(seq))}
+	},
 	"case_categories": func(env fixtureEnv, seq int) (string, []any) {
 		return `INSERT INTO case_categories (tenant_id, code, name, category_group) VALUES ($1, $2, $3, 'domain')`,
 			[]any{env.tenant.ID, fmt.Sprintf("isolation_%d", seq), fmt.Sprintf("隔离类别%d", seq)}

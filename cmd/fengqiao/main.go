@@ -34,6 +34,7 @@ import (
 	"github.com/fengqiao/fengqiao/infra/pgcluster"
 	"github.com/fengqiao/fengqiao/jobs"
 	"github.com/fengqiao/fengqiao/notifications"
+	"github.com/fengqiao/fengqiao/qrcodes"
 	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
 )
@@ -57,8 +58,9 @@ Configuration is read from the environment; see README.md.
 // Config is read from environment variables.
 type Config struct {
 	Addr           string `env:"FENGQIAO_ADDR" envDefault:"127.0.0.1:8080"`
-	DatabaseURL    string `env:"DATABASE_URL"`     // the owner role; empty: the private cluster under DataDir
-	AppDatabaseURL string `env:"APP_DATABASE_URL"` // the app role; empty: DatabaseURL with AppRole/AppPassword
+	PublicURL      string `env:"FENGQIAO_PUBLIC_URL"` // where residents reach the server (QR codes hold it); empty: the listen address
+	DatabaseURL    string `env:"DATABASE_URL"`        // the owner role; empty: the private cluster under DataDir
+	AppDatabaseURL string `env:"APP_DATABASE_URL"`    // the app role; empty: DatabaseURL with AppRole/AppPassword
 	AppRole        string `env:"FENGQIAO_APP_ROLE" envDefault:"fengqiao_app"`
 	AppPassword    string `env:"FENGQIAO_APP_PASSWORD"`
 	DataDir        string `env:"FENGQIAO_DATA_DIR" envDefault:".data"`
@@ -273,7 +275,7 @@ func (m *Main) Listen(ctx context.Context) error {
 		return err
 	}
 	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Staff: m.Staff, Cases: cases.NewService(m.Tenants.DB()).WithJobs(m.river),
-		Notifications: notifications.NewService(m.Tenants.DB()), Authz: m.Authz, Log: m.Log}
+		Notifications: notifications.NewService(m.Tenants.DB()), QRCodes: qrcodes.NewService(m.Tenants.DB()), PublicURL: m.publicURL(), Authz: m.Authz, Log: m.Log}
 	if public, admin := m.kratosURLs[0], m.kratosURLs[1]; public != "" {
 		if srv.Kratos, err = url.Parse(public); err != nil {
 			return fmt.Errorf("kratos public URL: %w", err)
@@ -318,6 +320,15 @@ func (m *Main) startRiver(ctx context.Context) error {
 	}
 	m.river = client
 	return nil
+}
+
+// publicURL is where residents reach the server: configured, or where it
+// listens.
+func (m *Main) publicURL() string {
+	if m.Config.PublicURL != "" {
+		return m.Config.PublicURL
+	}
+	return m.URL()
 }
 
 func (m *Main) startKratos(ctx context.Context) error {
