@@ -83,6 +83,7 @@ type caseOutput struct{ Body CaseBody }
 type SummonsBody struct {
 	ID             int64      `json:"id"`
 	DepartmentID   int64      `json:"department_id"`
+	DepartmentName string     `json:"department_name"`
 	SummonedBy     string     `json:"summoned_by"`
 	SummonedByRole string     `json:"summoned_by_role,omitempty"`
 	Note           string     `json:"note,omitempty"`
@@ -95,7 +96,7 @@ type SummonsBody struct {
 }
 
 func summonsBody(sm cases.Summons, now time.Time) SummonsBody {
-	return SummonsBody{ID: sm.ID, DepartmentID: sm.DepartmentID, SummonedBy: sm.SummonedBy, SummonedByRole: sm.SummonedByRole,
+	return SummonsBody{ID: sm.ID, DepartmentID: sm.DepartmentID, DepartmentName: sm.Department, SummonedBy: sm.SummonedBy, SummonedByRole: sm.SummonedByRole,
 		Note: sm.Note, DueAt: sm.DueAt, CreatedAt: sm.CreatedAt, CheckedInAt: sm.CheckedInAt, CheckedInBy: sm.CheckedInBy,
 		CheckInNote: sm.CheckInNote, Late: sm.Late(now)}
 }
@@ -338,16 +339,17 @@ func (s *Server) registerCases(api huma.API) {
 
 // LedgerItemBody is one open item of the struck-off ledger.
 type LedgerItemBody struct {
-	CaseID       int64      `json:"case_id"`
-	TrackingCode string     `json:"tracking_code"`
-	Title        string     `json:"title"`
-	Grade        string     `json:"grade" enum:"general,major,serious,urgent"`
-	Status       string     `json:"status" enum:"dispatched,accepted"`
-	DepartmentID int64      `json:"department_id"`
-	LeaderName   string     `json:"leader_name"`
-	AcceptDue    *time.Time `json:"accept_due,omitempty"`
-	CompleteDue  *time.Time `json:"complete_due,omitempty"`
-	Overdue      bool       `json:"overdue"`
+	CaseID         int64      `json:"case_id"`
+	TrackingCode   string     `json:"tracking_code"`
+	Title          string     `json:"title"`
+	Grade          string     `json:"grade" enum:"general,major,serious,urgent"`
+	Status         string     `json:"status" enum:"dispatched,accepted"`
+	DepartmentID   int64      `json:"department_id"`
+	DepartmentName string     `json:"department_name"`
+	LeaderName     string     `json:"leader_name"`
+	AcceptDue      *time.Time `json:"accept_due,omitempty"`
+	CompleteDue    *time.Time `json:"complete_due,omitempty"`
+	Overdue        bool       `json:"overdue"`
 }
 
 type ledgerOutput struct {
@@ -383,7 +385,7 @@ func (s *Server) registerCaseDesk(api huma.API) {
 		out.Body.Items = make([]LedgerItemBody, len(items))
 		for i, it := range items {
 			out.Body.Items[i] = LedgerItemBody{CaseID: it.CaseID, TrackingCode: it.TrackingCode, Title: it.Title, Grade: it.Grade,
-				Status: string(it.Status), DepartmentID: it.DepartmentID, LeaderName: it.LeaderName, AcceptDue: it.AcceptDue,
+				Status: string(it.Status), DepartmentID: it.DepartmentID, DepartmentName: it.Department, LeaderName: it.LeaderName, AcceptDue: it.AcceptDue,
 				CompleteDue: it.CompleteDue, Overdue: it.Overdue}
 		}
 		return out, nil

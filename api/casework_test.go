@@ -84,6 +84,7 @@ func TestSummonsOverHTTP(t *testing.T) {
 	require.Contains(t, body, `"action":"summon"`)
 	require.Contains(t, body, `"action":"check_in"`)
 	require.Contains(t, body, `"checked_in_by":"测试department_staff"`)
+	require.Contains(t, body, `"department_name":"派出所"`, "the summons names its department for readers who cannot list departments")
 
 	// The department was told; its read state is its own.
 	code, body = mx.call(t, staff.DepartmentStaff, "GET", "/api/v1/tenants/371326001/notifications", "")

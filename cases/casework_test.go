@@ -69,6 +69,7 @@ func TestSummonAndCheckIn(t *testing.T) {
 	d, err := b.svc.Get(ctx, b.scopeA, c.ID)
 	require.NoError(t, err)
 	require.Len(t, d.Summons, 1)
+	require.Equal(t, "派出所", d.Summons[0].Department)
 	require.NotNil(t, d.Summons[0].CheckedInAt)
 	tl := timeline(t, b, c.ID)
 	require.Contains(t, tl[1], "summon: 召集 ")

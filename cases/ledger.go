@@ -20,6 +20,7 @@ type LedgerItem struct {
 	Grade        string
 	Status       Status
 	DepartmentID int64
+	Department   string
 	LeaderName   string
 	AcceptDue    *time.Time
 	CompleteDue  *time.Time
@@ -35,7 +36,8 @@ func (s *Service) Ledger(ctx context.Context, scope tenants.Scope, v Visibility)
 	}
 	var out []LedgerItem
 	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, tracking_code, title, grade, status, department_id, leader_name, accept_due, complete_due,
+		rows, err := tx.Query(ctx, `SELECT id, tracking_code, title, grade, status, department_id,
+				(SELECT d.name FROM departments d WHERE d.tenant_id = cases.tenant_id AND d.id = cases.department_id), leader_name, accept_due, complete_due,
 				(status = 'dispatched' AND accept_due < now()) OR complete_due < now()
 			FROM cases WHERE `+where+` AND status IN ('dispatched', 'accepted')
 			ORDER BY department_id, leader_name, complete_due, id`, append([]any{scope.TenantID}, args...)...)

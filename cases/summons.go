@@ -20,6 +20,7 @@ import (
 type Summons struct {
 	ID             int64
 	DepartmentID   int64
+	Department     string // its name
 	SummonedBy     string
 	SummonedByRole string
 	Note           string
@@ -104,7 +105,7 @@ func (s *Service) Summon(ctx context.Context, scope tenants.Scope, by Actor, cas
 			}
 			out = append(out, sm)
 			called = append(called, names[d])
-			body := fmt.Sprintf("%s（%s）召集，请于 %s 前报到", by.Name, roleOrDash(by.Role), due.In(cst).Format("2006-01-02 15:04"))
+			body := fmt.Sprintf("%s（%s）召集，请于 %s 前报到", by.Name, roleName(by.Role), due.In(cst).Format("2006-01-02 15:04"))
 			if note != "" {
 				body += "：" + note
 			}
@@ -166,10 +167,11 @@ func (s *Service) CheckIn(ctx context.Context, scope tenants.Scope, by Actor, ca
 	return sm, nil
 }
 
-const summonsColumns = `id, department_id, summoned_by, summoned_by_role, note, due_at, created_at, checked_in_at, checked_in_by, check_in_note`
+const summonsColumns = `id, department_id,
+	(SELECT d.name FROM departments d WHERE d.tenant_id = case_summons.tenant_id AND d.id = case_summons.department_id), summoned_by, summoned_by_role, note, due_at, created_at, checked_in_at, checked_in_by, check_in_note`
 
 func summonsFields(sm *Summons) []any {
-	return []any{&sm.ID, &sm.DepartmentID, &sm.SummonedBy, &sm.SummonedByRole, &sm.Note, &sm.DueAt, &sm.CreatedAt,
+	return []any{&sm.ID, &sm.DepartmentID, &sm.Department, &sm.SummonedBy, &sm.SummonedByRole, &sm.Note, &sm.DueAt, &sm.CreatedAt,
 		&sm.CheckedInAt, &sm.CheckedInBy, &sm.CheckInNote}
 }
 
@@ -186,7 +188,15 @@ func summonsOf(ctx context.Context, tx pgx.Tx, tenantID, caseID int64) ([]Summon
 // departments may be summoned to it.
 func Open(s Status) bool { return s == Reported || s == Dispatched || s == Accepted }
 
-func roleOrDash(role string) string {
+// roleNames are the roles as the timeline and notifications say them.
+var roleNames = map[string]string{"street_admin": "街道管理员", "dispatcher": "综治中心", "department_staff": "部门工作人员",
+	"community_staff": "社区工作人员", "grid_worker": "网格员", "mediator": "调解员", "county_admin": "县级管理员", "system": "系统"}
+
+// roleName is a role in Chinese, for what people read.
+func roleName(role string) string {
+	if n, ok := roleNames[role]; ok {
+		return n
+	}
 	if role == "" {
 		return "-"
 	}
