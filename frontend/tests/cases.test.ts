@@ -257,6 +257,7 @@ describe('the struck-off ledger', () => {
     grade: 'general',
     status: 'dispatched',
     department_id,
+    department_name: `部门${department_id}`,
     leader_name,
     overdue,
   })

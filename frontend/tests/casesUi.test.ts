@@ -433,8 +433,8 @@ describe('吹哨报到 on the case page', () => {
       allowed_actions: ['accept', 'return', 'merge', 'cancel'],
       my_actions: ['check_in'],
       summons: [
-        { id: 1, department_id: 2, summoned_by: '刘主任', summoned_by_role: 'community_staff', note: '到场调处', due_at: later, created_at: '2026-11-22T06:00:00Z', late: false },
-        { id: 2, department_id: 3, summoned_by: '刘主任', due_at: '2026-11-22T08:00:00Z', created_at: '2026-11-22T06:00:00Z', late: true, checked_in_at: '2026-11-22T09:00:00Z', checked_in_by: '赵六' },
+        { id: 1, department_id: 2, department_name: '派出所', summoned_by: '刘主任', summoned_by_role: 'community_staff', note: '到场调处', due_at: later, created_at: '2026-11-22T06:00:00Z', late: false },
+        { id: 2, department_id: 3, department_name: '司法所', summoned_by: '刘主任', due_at: '2026-11-22T08:00:00Z', created_at: '2026-11-22T06:00:00Z', late: true, checked_in_at: '2026-11-22T09:00:00Z', checked_in_by: '赵六' },
       ],
     })
     await mountAs(police, ['department:read'], [], c)
@@ -516,7 +516,7 @@ describe('the summon dialog', () => {
     const summon = vi.spyOn(api, 'summonDepartments').mockResolvedValue({})
     const c = detail({
       status: 'dispatched',
-      summons: [{ id: 1, department_id: 2, summoned_by: '刘主任', due_at: '2026-11-22T08:00:00Z', created_at: '2026-11-22T06:00:00Z', late: false }],
+      summons: [{ id: 1, department_id: 2, department_name: '派出所', summoned_by: '刘主任', due_at: '2026-11-22T08:00:00Z', created_at: '2026-11-22T06:00:00Z', late: false }],
     })
     const w = mount(SummonDialog, {
       props: { tenantCode: CODE, caseData: c, departments, modelValue: false },

@@ -21,6 +21,7 @@ const police = me([{ id: 5, role: 'department_staff', tenant_code: STREET, depar
 const summons = (s: Partial<Summons>): Summons => ({
   id: 1,
   department_id: 2,
+  department_name: '派出所',
   summoned_by: '陈静',
   due_at: '2026-11-22T08:00:00Z',
   created_at: '2026-11-22T06:00:00Z',
