@@ -186,6 +186,8 @@ func seedStreetCases(ctx context.Context, ts *tenants.Service, cs *cases.Service
 	return count, nil
 }
 
+func isOpen(s cases.Status) bool { return s == cases.Dispatched || s == cases.Accepted }
+
 // demoCase is one generated case and how far it got.
 type demoCase struct {
 	r         *rand.Rand
@@ -284,9 +286,6 @@ func (g demoCase) insert(ctx context.Context, tx pgx.Tx) (int64, cases.Status, e
 			break
 		}
 		accepted = &steps[len(steps)-1].at
-		if accepted.After(a) {
-			escalation = 1
-		}
 		if g.outcome == "accepted" {
 			break
 		}
@@ -296,9 +295,6 @@ func (g demoCase) insert(ctx context.Context, tx pgx.Tx) (int64, cases.Status, e
 			break
 		}
 		resolved = &steps[len(steps)-1].at
-		if resolved.After(c) {
-			escalation = max(escalation, 1)
-		}
 		if g.outcome == "resolved" || !step(g.hours(1, 24), "陈静", "dispatcher", "confirm", cases.Confirmed, "") {
 			break
 		}
@@ -308,13 +304,19 @@ func (g demoCase) insert(ctx context.Context, tx pgx.Tx) (int64, cases.Status, e
 		}
 		closed, answer = &steps[len(steps)-1].at, "已办结："+result
 	}
-	// An open dispatch past its deadlines has been escalated by now.
-	if status == cases.Dispatched && acceptDue != nil && g.now.After(*acceptDue) {
-		escalation = 1
+	// Each window missed (acted on late, or still open past it) raised the
+	// case one level, as the deadline jobs do.
+	var breaches []string
+	missed := func(done, due *time.Time) bool {
+		return due != nil && ((done != nil && done.After(*due)) || (done == nil && dispatched != nil && g.now.After(*due) && isOpen(status)))
 	}
-	if (status == cases.Dispatched || status == cases.Accepted) && completeDue != nil && g.now.After(*completeDue) {
-		escalation = 2
+	if missed(accepted, acceptDue) {
+		breaches = append(breaches, "accept")
 	}
+	if missed(resolved, completeDue) {
+		breaches = append(breaches, "complete")
+	}
+	escalation = len(breaches)
 	code, err := cases.NewTrackingCode()
 	if err != nil {
 		return 0, "", err
@@ -348,10 +350,11 @@ func (g demoCase) insert(ctx context.Context, tx pgx.Tx) (int64, cases.Status, e
 		batch.Queue(`INSERT INTO case_events (tenant_id, case_id, at, actor, actor_role, action, from_status, to_status, note)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, g.tenantID, id, m.at, m.actor, m.role, m.action, from, string(m.to), m.note)
 	}
-	for level := 1; level <= escalation; level++ {
-		window, due := "accept", acceptDue
-		if level == 2 {
-			window, due = "complete", completeDue
+	for i, window := range breaches {
+		level := i + 1
+		due := acceptDue
+		if window == "complete" {
+			due = completeDue
 		}
 		levelName := []string{"", "center_leader", "street_secretary"}[level]
 		reason := fmt.Sprintf("超过%s时限，升级至%s督办", map[string]string{"accept": "受理", "complete": "办结"}[window],

@@ -57,6 +57,9 @@ func TestDemoCasesCoverEveryStateChannelAndGradeOnce(t *testing.T) {
 		WHERE e.case_id = c.id AND e.action <> 'absorb' ORDER BY at DESC, id DESC LIMIT 1)`), "the timeline ends in the case's status")
 	require.Empty(t, distinct(`SELECT tracking_code FROM cases c WHERE escalation_level > 0 AND NOT EXISTS (SELECT 1 FROM case_events e
 		WHERE e.case_id = c.id AND e.action = 'supervise')`), "every escalation is on the timeline")
+	require.Empty(t, distinct(`SELECT c.tracking_code FROM cases c JOIN case_supervisions s ON s.case_id = c.id
+		WHERE (s."window" = 'accept' AND c.accepted_at <= c.accept_due) OR (s."window" = 'complete' AND c.resolved_at <= c.complete_due)`),
+		"a window met in time was not supervised")
 	require.NotEmpty(t, distinct(`SELECT tracking_code FROM cases WHERE status IN ('dispatched', 'accepted') AND complete_due < now()`),
 		"some open cases are overdue, for the ledger")
 
