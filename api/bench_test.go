@@ -32,7 +32,9 @@ import (
 // and the deadline and delivery jobs in River's table. plain_insert is one
 // transaction inserting a row of the same size into an unpoliced copy of
 // the cases table, on the same database and pool. Target: full_stack at
-// least 50% of plain_insert's rate (ns/op at most 2×).
+// least 50% of plain_insert's rate (ns/op at most 2×). service and
+// service_without_jobs break full_stack down: without HTTP and
+// authorization, then without River.
 func BenchmarkIntake(b *testing.B) {
 	ctx := context.Background()
 	st := casetest.New(b)
@@ -75,6 +77,18 @@ func BenchmarkIntake(b *testing.B) {
 	b.Run("service", func(b *testing.B) {
 		for b.Loop() {
 			c, err := cs.Report(ctx, scope, cases.Actor{Name: "bench"}, cases.NewCase{Channel: "grid_report", CategoryID: categories[0].ID,
+				Grade: "general", Title: title, Description: description, NodeID: building, ReporterName: "王阿姨", ReporterPhone: "13800138000"})
+			if err != nil || c.Status != cases.Dispatched {
+				b.Fatal(c.Status, err)
+			}
+		}
+	})
+
+	// The same without River: the jobs' share.
+	noJobs := cases.NewService(tdb)
+	b.Run("service_without_jobs", func(b *testing.B) {
+		for b.Loop() {
+			c, err := noJobs.Report(ctx, scope, cases.Actor{Name: "bench"}, cases.NewCase{Channel: "grid_report", CategoryID: categories[0].ID,
 				Grade: "general", Title: title, Description: description, NodeID: building, ReporterName: "王阿姨", ReporterPhone: "13800138000"})
 			if err != nil || c.Status != cases.Dispatched {
 				b.Fatal(c.Status, err)
