@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -224,9 +225,27 @@ func TestQRCodesOverHTTP(t *testing.T) {
 	require.Contains(t, body, "<svg")
 
 	require.Equal(t, http.StatusForbidden, mx.status(t, staff.GridWorker, "POST", building+"/qr/rotate", ""), "rotating is the street's call")
+	// A resident's phone, with no credentials, sees the place and its services.
+	scan := func(token string) (int, string) {
+		rec := httptest.NewRecorder()
+		mx.handler.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/public/scans/"+token, nil))
+		return rec.Code, rec.Body.String()
+	}
+	code, body = scan(qr.Token)
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, `"place":"东关社区 网格甲 甲1号楼"`)
+	require.Contains(t, body, `"name":"纠纷化解"`)
+	require.NotContains(t, body, "测试", "no staff names on a public page")
+
 	code, body = mx.call(t, staff.StreetAdmin, "POST", building+"/qr/rotate", "")
 	require.Equal(t, http.StatusOK, code, body)
 	require.NotContains(t, body, qr.Token)
+	code, body = scan(qr.Token)
+	require.Equal(t, http.StatusOK, code, body)
+	require.Equal(t, `{"status":"replaced"}`, strings.TrimSpace(body))
+	code, body = scan("nosuchtoken0000000000A")
+	require.Equal(t, http.StatusNotFound, code, body)
+	require.NotContains(t, body, "pgx")
 
 	code, body = mx.call(t, staff.CommunityStaff, "GET", fmt.Sprintf("%s/nodes/%d/qr-labels", a, mx.nodes["371326001001"]), "")
 	require.Equal(t, http.StatusOK, code, body)

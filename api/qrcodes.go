@@ -115,3 +115,45 @@ func (s *Server) registerQRCodes(api huma.API) {
 		return &fileOutput{ContentType: "text/html; charset=utf-8", CacheControl: "private, no-cache", Body: html}, nil
 	})
 }
+
+type scanInput struct {
+	Token string `path:"token" maxLength:"64" doc:"from the code on the door"`
+}
+
+// ServiceBody is a service a resident can ask for.
+type ServiceBody struct {
+	CategoryID int64  `json:"category_id"`
+	Name       string `json:"name" example:"纠纷化解"`
+}
+
+type scanOutput struct {
+	Body struct {
+		Status   string        `json:"status" enum:"live,replaced" doc:"replaced: the code was swapped for a new one; ask for the new label"`
+		Street   string        `json:"street,omitempty"`
+		Place    string        `json:"place,omitempty" example:"东关社区 第1网格 1号楼"`
+		Services []ServiceBody `json:"services,omitempty" doc:"what residents can ask for here"`
+	}
+}
+
+func (s *Server) registerScans(api huma.API) {
+	op(s, api, huma.Operation{
+		OperationID: "get-scan", Method: http.MethodGet, Path: "/api/v1/public/scans/{token}", Tags: []string{"Residents"},
+		Summary:     "What a scanned QR code shows",
+		Description: "No sign-in: the street, the place and the services a resident can ask for there. An unknown token is 404; a replaced code says only that it was replaced.",
+	}, public, func(ctx context.Context, in *scanInput) (*scanOutput, error) {
+		p, err := s.QRCodes.PlaceOf(ctx, in.Token)
+		if err != nil {
+			return nil, err
+		}
+		out := &scanOutput{}
+		if p.Replaced {
+			out.Body.Status = "replaced"
+			return out, nil
+		}
+		out.Body.Status, out.Body.Street, out.Body.Place = "live", p.Street, p.Place
+		for _, sv := range p.Services {
+			out.Body.Services = append(out.Body.Services, ServiceBody{CategoryID: sv.CategoryID, Name: sv.Name})
+		}
+		return out, nil
+	})
+}

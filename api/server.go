@@ -85,6 +85,7 @@ func (s *Server) register(mux *http.ServeMux) huma.API {
 	s.registerNotifications(humaAPI)
 	s.registerRules(humaAPI)
 	s.registerQRCodes(humaAPI)
+	s.registerScans(humaAPI)
 	s.registerCases(humaAPI)
 	return humaAPI
 }

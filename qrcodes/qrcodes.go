@@ -215,3 +215,54 @@ func insert(ctx context.Context, tx pgx.Tx, tenantID, nodeID int64) (Code, error
 	}
 	return c, nil
 }
+
+// Place is what a resident's scan shows: the street, the place, and the
+// services they can ask for there. A replaced code shows only that it was
+// replaced.
+type Place struct {
+	Scan
+	Street   string
+	Place    string // community, grid and the building (or grid) itself
+	Services []ResidentService
+}
+
+// ResidentService is one of the street's resident-facing categories.
+type ResidentService struct {
+	CategoryID int64
+	Name       string
+}
+
+// PlaceOf resolves a scan and reads what the appeal page shows, in the
+// code's street only.
+func (s *Service) PlaceOf(ctx context.Context, token string) (Place, error) {
+	sc, err := s.Resolve(ctx, token)
+	if err != nil || sc.Replaced {
+		return Place{Scan: sc}, err
+	}
+	p := Place{Scan: sc}
+	err = s.db.Tx(ctx, tenants.Scope{TenantID: sc.TenantID}, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT t.name, concat_ws(' ',
+				(SELECT c.name FROM org_nodes c WHERE c.tenant_id = n.tenant_id AND c.id = n.community_id AND c.id <> n.id),
+				(SELECT g.name FROM org_nodes g WHERE g.tenant_id = n.tenant_id AND g.id = n.grid_id AND g.id <> n.id),
+				n.name)
+			FROM org_nodes n JOIN tenants t ON t.id = n.tenant_id
+			WHERE n.tenant_id = $1 AND n.id = $2 AND n.archived_at IS NULL`, sc.TenantID, sc.NodeID).Scan(&p.Street, &p.Place)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fengqiao.Errorf(fengqiao.ENOTFOUND, "no such code")
+		}
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, name FROM case_categories
+			WHERE tenant_id = $1 AND resident_facing AND archived_at IS NULL ORDER BY sort, id`, sc.TenantID)
+		if err != nil {
+			return err
+		}
+		p.Services, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ResidentService])
+		return err
+	})
+	if err != nil {
+		return Place{}, fmt.Errorf("place of a scan: %w", err)
+	}
+	return p, nil
+}

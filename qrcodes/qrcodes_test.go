@@ -134,3 +134,28 @@ func TestRenderings(t *testing.T) {
 	require.True(t, strings.HasPrefix(svg, `<svg xmlns="http://www.w3.org/2000/svg"`))
 	require.Contains(t, svg, `<path d="M4 4h1v1h-1z`)
 }
+
+func TestAScanShowsThePlaceAndItsServicesOnly(t *testing.T) {
+	ctx := context.Background()
+	st := casetest.New(t)
+	svc := qrcodes.NewService(st.TDB)
+	c, err := svc.For(ctx, st.Scope, st.Building)
+	require.NoError(t, err)
+	p, err := svc.PlaceOf(ctx, c.Token)
+	require.NoError(t, err)
+	require.Equal(t, "平邑街道", p.Street)
+	require.Equal(t, "东关社区 第1网格 1号楼", p.Place)
+	var names []string
+	for _, s := range p.Services {
+		names = append(names, s.Name)
+	}
+	require.Equal(t, []string{"信访诉求", "纠纷化解", "法律服务", "治安联防", "心理咨询", "隐患上报"}, names, "resident-facing services only, in order")
+
+	_, err = svc.Rotate(ctx, st.Scope, st.Building)
+	require.NoError(t, err)
+	p, err = svc.PlaceOf(ctx, c.Token)
+	require.NoError(t, err)
+	require.True(t, p.Replaced)
+	require.Empty(t, p.Place, "a replaced code says nothing of its place")
+	require.Empty(t, p.Services)
+}
