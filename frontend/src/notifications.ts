@@ -1,8 +1,11 @@
 // The signed-in caller's notifications in a street: what the header's bell
 // shows (the unread count and the latest few), kept in one place so the bell
 // and the full page agree. API keys have none (the server answers 403).
+import { ElMessage } from 'element-plus'
 import { reactive } from 'vue'
+import type { Router } from 'vue-router'
 import { api } from './api'
+import { toProblem } from './api/problem'
 import type { Me, Notification, NotificationKind } from './api/types'
 
 /** How often the bell asks again while a street's page is open. */
@@ -87,4 +90,14 @@ export async function markAllRead(code: string): Promise<void> {
     notices.unread = 0
     for (const n of notices.latest) n.read_at ??= at
   }
+}
+
+/** Opens a notification: marks it read (a failure is said, not fatal) and goes to its case. */
+export async function openNotice(router: Router, code: string, n: Notification): Promise<void> {
+  try {
+    await markRead(code, n)
+  } catch (e) {
+    ElMessage.error(toProblem(e).title)
+  }
+  if (n.case_id) await router.push({ name: 'case', params: { code, id: n.case_id } })
 }
