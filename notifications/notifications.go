@@ -129,7 +129,7 @@ func (s *Service) List(ctx context.Context, scope tenants.Scope, r Reader, unrea
 	}
 	var page Page
 	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		args := []any{scope.TenantID, nonNil(r.DepartmentIDs), nonNilStrings(r.Audiences), r.IdentityID, limit + 1}
+		args := append(r.visibleArgs(scope.TenantID), r.IdentityID, limit+1)
 		conds := visible
 		if unreadOnly {
 			conds += ` AND rd.read_at IS NULL`
@@ -161,7 +161,7 @@ func (s *Service) List(ctx context.Context, scope tenants.Scope, r Reader, unrea
 		return tx.QueryRow(ctx, `SELECT count(*) FROM notifications n
 			WHERE `+visible+` AND NOT EXISTS (SELECT 1 FROM notification_reads rd
 				WHERE rd.tenant_id = n.tenant_id AND rd.notification_id = n.id AND rd.identity_id = $4::uuid)`,
-			scope.TenantID, nonNil(r.DepartmentIDs), nonNilStrings(r.Audiences), r.IdentityID).Scan(&page.Unread)
+			append(r.visibleArgs(scope.TenantID), r.IdentityID)...).Scan(&page.Unread)
 	})
 	if err != nil {
 		return Page{}, fmt.Errorf("list notifications: %w", err)
@@ -175,12 +175,12 @@ func (s *Service) List(ctx context.Context, scope tenants.Scope, r Reader, unrea
 func (s *Service) MarkRead(ctx context.Context, scope tenants.Scope, r Reader, id int64) (int, error) {
 	var marked int
 	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		args := []any{scope.TenantID, nonNil(r.DepartmentIDs), nonNilStrings(r.Audiences), r.IdentityID}
+		args := append(r.visibleArgs(scope.TenantID), r.IdentityID)
 		which := ""
 		if id != 0 {
 			var exists bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notifications n WHERE `+visible+` AND n.id = $4)`,
-				scope.TenantID, nonNil(r.DepartmentIDs), nonNilStrings(r.Audiences), id).Scan(&exists); err != nil {
+				append(r.visibleArgs(scope.TenantID), id)...).Scan(&exists); err != nil {
 				return err
 			}
 			if !exists {
@@ -201,16 +201,8 @@ func (s *Service) MarkRead(ctx context.Context, scope tenants.Scope, r Reader, i
 	return marked, nil
 }
 
-func nonNil(ids []int64) []int64 {
-	if ids == nil {
-		return []int64{}
-	}
-	return ids
-}
-
-func nonNilStrings(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
+// visibleArgs are the parameters $1 to $3 of visible. A reader without
+// departments or audiences sends NULL, which ANY never matches.
+func (r Reader) visibleArgs(tenantID int64) []any {
+	return []any{tenantID, r.DepartmentIDs, r.Audiences}
 }
