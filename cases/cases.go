@@ -181,6 +181,10 @@ type Step struct {
 	AcceptDue    time.Time
 	CompleteDue  time.Time
 	MergeInto    int64 // merge
+
+	// policy is the deadline policy a dispatch's deadlines came from, when
+	// the caller has read it already (autoDispatch); nil: read it.
+	policy *Deadlines
 }
 
 // Take applies a step to a case: the state machine decides whether it is
@@ -231,7 +235,7 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, batch *jobs.Batch, tenan
 	}
 	switch step.Action {
 	case Dispatch:
-		return out, s.afterDispatch(ctx, tx, batch, tenantID, out)
+		return out, s.afterDispatch(ctx, tx, batch, tenantID, out, step.policy)
 	case Merge:
 		// Both timelines keep the merge: the duplicate says where it
 		// went, the case it joined says what joined it.
@@ -260,7 +264,7 @@ func (s *Service) autoDispatch(ctx context.Context, tx pgx.Tx, batch *jobs.Batch
 	now := time.Now()
 	return s.apply(ctx, tx, batch, tenantID, Actor{Name: "system", Role: "system"}, c, Step{Action: Dispatch, DepartmentID: rule.DepartmentID,
 		LeaderName: leader, AcceptDue: now.Add(time.Duration(d.AcceptHours) * time.Hour),
-		CompleteDue: now.Add(time.Duration(d.CompleteHours) * time.Hour), Note: fmt.Sprintf("按分拨规则 %d 自动分拨", rule.ID)})
+		CompleteDue: now.Add(time.Duration(d.CompleteHours) * time.Hour), Note: fmt.Sprintf("按分拨规则 %d 自动分拨", rule.ID), policy: &d})
 }
 
 // check validates what the action needs.

@@ -20,8 +20,8 @@ func (s *Service) WithJobs(j jobs.Inserter) *Service {
 // afterDispatch tells the department of its assignment and schedules the
 // dispatch's reminders and breaches, in the dispatch's transaction. The
 // deadlines are the dispatch's own; only the reminder percentages come
-// from the deadline policy.
-func (s *Service) afterDispatch(ctx context.Context, tx pgx.Tx, batch *jobs.Batch, tenantID int64, c Case) error {
+// from the deadline policy (policy, or read here when nil).
+func (s *Service) afterDispatch(ctx context.Context, tx pgx.Tx, batch *jobs.Batch, tenantID int64, c Case, policy *Deadlines) error {
 	if c.DispatchedAt == nil || c.AcceptDue == nil || c.CompleteDue == nil {
 		return fmt.Errorf("dispatched case %d lacks its dispatch time or deadlines", c.ID)
 	}
@@ -43,9 +43,12 @@ func (s *Service) afterDispatch(ctx context.Context, tx pgx.Tx, batch *jobs.Batc
 	if s.jobs == nil {
 		return nil // the jobs would be dropped: spare the policy lookup
 	}
-	policy, err := deadlinesIn(ctx, tx, tenantID, c.CategoryID, c.Grade)
-	if err != nil {
-		return err
+	if policy == nil {
+		p, err := deadlinesIn(ctx, tx, tenantID, c.CategoryID, c.Grade)
+		if err != nil {
+			return err
+		}
+		policy = &p
 	}
 	start := *c.DispatchedAt
 	for _, w := range []struct {
