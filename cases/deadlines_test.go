@@ -113,6 +113,26 @@ func TestDispatchUsesThePolicysReminderPercentages(t *testing.T) {
 	require.Equal(t, []int{25, 25}, percents)
 }
 
+func TestAutomaticDispatchUsesThePolicysReminderPercentages(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	svc := cases.NewService(tenants.NewDB(b.db.App)).WithJobs(insertOnly(t, b))
+	_, err := svc.SetPolicy(ctx, b.scopeA, cases.DeadlinePolicy{CategoryID: b.category, Grade: "general", AcceptHours: 2, CompleteHours: 72, RemindAtPercent: []int{25}})
+	require.NoError(t, err)
+	_, err = svc.CreateRule(ctx, b.scopeA, cases.Rule{CategoryID: b.category, DepartmentID: b.police})
+	require.NoError(t, err)
+	c, err := svc.Report(ctx, b.scopeA, b.center, cases.NewCase{Channel: "visit", CategoryID: b.category, Grade: "general", Title: "x", NodeID: b.building})
+	require.NoError(t, err)
+	require.Equal(t, cases.Dispatched, c.Status)
+	var percents []int
+	for _, j := range deadlineJobs(t, b, c.ID) {
+		if j.args.Action == jobs.KindRemind {
+			percents = append(percents, j.args.Percent)
+		}
+	}
+	require.Equal(t, []int{25, 25}, percents)
+}
+
 // failAfterInsert is the real client that fails the dispatch after its
 // jobs are inserted, so that the dispatch's transaction rolls back with
 // jobs already in it.
