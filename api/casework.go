@@ -11,7 +11,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
-	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/cases"
 )
 
@@ -130,10 +129,7 @@ func (s *Server) registerCasework(api huma.API) {
 		}},
 	}, need{Resource: "case", Action: "write"}, func(ctx context.Context, st street, in *uploadInput) (*attachmentOutput, error) {
 		f := in.RawBody.Data().File
-		if f.Size > cases.MaxAttachmentBytes {
-			return nil, &fengqiao.Error{Code: fengqiao.ETOOLARGE, Message: fmt.Sprintf("a photo may be at most %d MiB", cases.MaxAttachmentBytes>>20),
-				Fields: []fengqiao.FieldError{{Location: "body.file", Message: "too large", Value: f.Size}}}
-		}
+		// One byte past the limit is enough for the service to refuse it.
 		data, err := io.ReadAll(io.LimitReader(f, cases.MaxAttachmentBytes+1))
 		if err != nil {
 			return nil, fmt.Errorf("read upload: %w", err)

@@ -62,7 +62,7 @@ func (s Sort) order() (key, dir string, keyOf func(Case) time.Time) {
 	case Oldest:
 		return "reported_at", "ASC", func(c Case) time.Time { return c.ReportedAt }
 	case DueSoon:
-		return "coalesce(complete_due, '9999-12-31T00:00:00Z')", "ASC", func(c Case) time.Time {
+		return "coalesce(complete_due, '" + noDue.Format(time.RFC3339) + "')", "ASC", func(c Case) time.Time {
 			if c.CompleteDue == nil {
 				return noDue
 			}
