@@ -34,6 +34,8 @@ type Case struct {
 	Status        Status
 	NodeID        int64
 	Address       string
+	Latitude      *float64
+	Longitude     *float64
 	ReporterName  string
 	ReporterPhone string
 	DepartmentID  int64
@@ -54,6 +56,7 @@ type Case struct {
 	ResolvedAt      *time.Time
 	ConfirmedAt     *time.Time
 	ClosedAt        *time.Time
+	UpdatedAt       time.Time
 	// Names beside the ids, as lists show them.
 	CategoryName   string
 	DepartmentName string
@@ -86,6 +89,8 @@ type NewCase struct {
 	Description   string
 	NodeID        int64 // the building or grid where it happened
 	Address       string
+	Latitude      *float64 // optional, both or neither
+	Longitude     *float64
 	ReporterName  string
 	ReporterPhone string
 }
@@ -116,6 +121,14 @@ func (in *NewCase) validate() []fengqiao.FieldError {
 	}
 	if utf8.RuneCountInString(in.Description) > 5000 {
 		add("body.description", "the description is longer than 5000 characters", nil)
+	}
+	switch {
+	case (in.Latitude == nil) != (in.Longitude == nil):
+		add("body.latitude", "give both latitude and longitude, or neither", nil)
+	case in.Latitude != nil && (*in.Latitude < -90 || *in.Latitude > 90):
+		add("body.latitude", "latitude must be between -90 and 90", *in.Latitude)
+	case in.Longitude != nil && (*in.Longitude < -180 || *in.Longitude > 180):
+		add("body.longitude", "longitude must be between -180 and 180", *in.Longitude)
 	}
 	return problems
 }
@@ -150,10 +163,11 @@ func (s *Service) Report(ctx context.Context, scope tenants.Scope, by Actor, in 
 			return err
 		}
 		created, err = scanCase(tx.QueryRow(ctx, `INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description,
-				node_id, community_id, zone_id, grid_id, address, reporter_name, reporter_phone)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING `+caseColumns,
+				node_id, community_id, zone_id, grid_id, address, latitude, longitude, reporter_name, reporter_phone)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING `+caseColumns,
 			scope.TenantID, code, in.Channel, in.CategoryID, in.Grade, in.Title, in.Description,
-			in.NodeID, communityID, zoneID, gridID, strings.TrimSpace(in.Address), strings.TrimSpace(in.ReporterName), strings.TrimSpace(in.ReporterPhone)))
+			in.NodeID, communityID, zoneID, gridID, strings.TrimSpace(in.Address), in.Latitude, in.Longitude,
+			strings.TrimSpace(in.ReporterName), strings.TrimSpace(in.ReporterPhone)))
 		if err != nil {
 			return fmt.Errorf("insert case: %w", err)
 		}
@@ -359,9 +373,9 @@ func record(ctx context.Context, tx pgx.Tx, tenantID, caseID int64, by Actor, ac
 // caseColumns reads a case, with the names a list shows beside the ids.
 // The names are subqueries on the cases row, so that RETURNING can use
 // them too.
-const caseColumns = `id, tracking_code, channel, category_id, grade, title, description, status, node_id, address,
+const caseColumns = `id, tracking_code, channel, category_id, grade, title, description, status, node_id, address, latitude, longitude,
 	reporter_name, reporter_phone, coalesce(department_id, 0), leader_name, accept_due, complete_due, result, answer,
-	coalesce(merged_into, 0), escalation_level, reported_at, dispatched_at, accepted_at, resolved_at, confirmed_at, closed_at,
+	coalesce(merged_into, 0), escalation_level, reported_at, dispatched_at, accepted_at, resolved_at, confirmed_at, closed_at, updated_at,
 	(SELECT k.name FROM case_categories k WHERE k.tenant_id = cases.tenant_id AND k.id = cases.category_id),
 	coalesce((SELECT d.name FROM departments d WHERE d.tenant_id = cases.tenant_id AND d.id = cases.department_id), ''),
 	concat_ws(' ', (SELECT n.name FROM org_nodes n WHERE n.tenant_id = cases.tenant_id AND n.id = cases.community_id AND n.id <> cases.node_id),
@@ -371,8 +385,8 @@ const caseColumns = `id, tracking_code, channel, category_id, grade, title, desc
 func scanCase(row pgx.Row) (Case, error) {
 	var c Case
 	err := row.Scan(&c.ID, &c.TrackingCode, &c.Channel, &c.CategoryID, &c.Grade, &c.Title, &c.Description, &c.Status,
-		&c.NodeID, &c.Address, &c.ReporterName, &c.ReporterPhone, &c.DepartmentID, &c.LeaderName, &c.AcceptDue, &c.CompleteDue,
-		&c.Result, &c.Answer, &c.MergedInto, &c.EscalationLevel, &c.ReportedAt, &c.DispatchedAt, &c.AcceptedAt, &c.ResolvedAt, &c.ConfirmedAt, &c.ClosedAt,
+		&c.NodeID, &c.Address, &c.Latitude, &c.Longitude, &c.ReporterName, &c.ReporterPhone, &c.DepartmentID, &c.LeaderName, &c.AcceptDue, &c.CompleteDue,
+		&c.Result, &c.Answer, &c.MergedInto, &c.EscalationLevel, &c.ReportedAt, &c.DispatchedAt, &c.AcceptedAt, &c.ResolvedAt, &c.ConfirmedAt, &c.ClosedAt, &c.UpdatedAt,
 		&c.CategoryName, &c.DepartmentName, &c.PlaceName)
 	return c, err
 }
