@@ -20,6 +20,7 @@ import (
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/frontend"
 	"github.com/fengqiao/fengqiao/notifications"
+	"github.com/fengqiao/fengqiao/open311"
 	"github.com/fengqiao/fengqiao/qrcodes"
 	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
@@ -50,6 +51,7 @@ func (s *Server) Handler() http.Handler {
 	if s.Kratos != nil {
 		mux.Handle(IdentityPathPrefix, identityProxy(s.Kratos))
 	}
+	mux.Handle(open311.Prefix, &open311.Handler{Tenants: s.Tenants, Cases: s.Cases, Keys: s.Keys, URL: strings.TrimSuffix(s.PublicURL, "/") + "/open311/v2", Log: s.Log})
 	mux.Handle("GET /docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	mux.Handle("/", webApp())
 	return mux
