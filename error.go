@@ -12,6 +12,7 @@ const (
 	EINVALID      = "invalid"      // the request is malformed or fails validation
 	ENOTFOUND     = "not_found"    // the thing does not exist, or the caller may not know it exists
 	ECONFLICT     = "conflict"     // the request collides with existing state
+	EGONE         = "gone"         // the thing existed and was replaced or withdrawn
 	EUNAUTHORIZED = "unauthorized" // no or bad credentials
 	EFORBIDDEN    = "forbidden"    // credentials fine, action not allowed
 	ETOOLARGE     = "too_large"    // the request body is over its limit

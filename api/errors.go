@@ -16,6 +16,7 @@ var statusByCode = map[string]int{
 	fengqiao.EINVALID:      http.StatusUnprocessableEntity,
 	fengqiao.ENOTFOUND:     http.StatusNotFound,
 	fengqiao.ECONFLICT:     http.StatusConflict,
+	fengqiao.EGONE:         http.StatusGone,
 	fengqiao.EUNAUTHORIZED: http.StatusUnauthorized,
 	fengqiao.EFORBIDDEN:    http.StatusForbidden,
 	fengqiao.ETOOLARGE:     http.StatusRequestEntityTooLarge,

@@ -135,11 +135,12 @@ type scanOutput struct {
 	}
 }
 
-func (s *Server) registerScans(api huma.API) {
+func (s *Server) registerScans(api huma.API, lim publicLimiters) {
 	op(s, api, huma.Operation{
 		OperationID: "get-scan", Method: http.MethodGet, Path: "/api/v1/public/scans/{token}", Tags: []string{"Residents"},
 		Summary:     "What a scanned QR code shows",
 		Description: "No sign-in: the street, the place and the services a resident can ask for there. An unknown token is 404; a replaced code says only that it was replaced.",
+		Middlewares: limited(api, limitCheck{limiter: lim.readPerIP, key: lim.clientIP, message: "too many look-ups from this network"}),
 	}, public, func(ctx context.Context, in *scanInput) (*scanOutput, error) {
 		p, err := s.QRCodes.PlaceOf(ctx, in.Token)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/fengqiao/fengqiao/apikeys"
+	"github.com/fengqiao/fengqiao/appeals"
 	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/frontend"
@@ -37,7 +38,9 @@ type Server struct {
 	Cases         *cases.Service
 	Notifications *notifications.Service
 	QRCodes       *qrcodes.Service
-	PublicURL     string // where residents reach this server: what QR codes hold
+	Appeals       *appeals.Service
+	PublicLimits  PublicLimits // zero: DefaultPublicLimits
+	PublicURL     string       // where residents reach this server: what QR codes hold
 	Authz         *authz.Authorizer
 	Sessions      *Sessions // nil: no staff sign-in (API keys only)
 	Kratos        *url.URL  // Kratos's public API, proxied under /identity/
@@ -87,7 +90,9 @@ func (s *Server) register(mux *http.ServeMux) huma.API {
 	s.registerNotifications(humaAPI)
 	s.registerRules(humaAPI)
 	s.registerQRCodes(humaAPI)
-	s.registerScans(humaAPI)
+	limits := newPublicLimiters(s.PublicLimits)
+	s.registerScans(humaAPI, limits)
+	s.registerAppeals(humaAPI, limits)
 	s.registerCases(humaAPI)
 	return humaAPI
 }

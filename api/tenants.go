@@ -54,20 +54,21 @@ func levelCounts(m map[tenants.Kind]int) LevelCounts {
 
 // Tenant is a street or town.
 type Tenant struct {
-	ID          int64       `json:"id" example:"3"`
-	Code        string      `json:"code" example:"371326001" doc:"county code + 3 digits"`
-	Name        string      `json:"name" example:"平邑街道"`
-	CountyCode  string      `json:"county_code" example:"371326"`
-	Status      string      `json:"status" enum:"active,suspended" example:"active"`
-	CreatedAt   time.Time   `json:"created_at"`
-	NodeCounts  LevelCounts `json:"node_counts" doc:"live nodes per level"`
-	RootID      int64       `json:"root_id" doc:"the street node at the top of the tree"`
-	Permissions []string    `json:"permissions,omitempty" doc:"what the caller may do street-wide, as resource:action"`
+	ID               int64       `json:"id" example:"3"`
+	Code             string      `json:"code" example:"371326001" doc:"county code + 3 digits"`
+	Name             string      `json:"name" example:"平邑街道"`
+	CountyCode       string      `json:"county_code" example:"371326"`
+	Status           string      `json:"status" enum:"active,suspended" example:"active"`
+	CreatedAt        time.Time   `json:"created_at"`
+	NodeCounts       LevelCounts `json:"node_counts" doc:"live nodes per level"`
+	RootID           int64       `json:"root_id" doc:"the street node at the top of the tree"`
+	ReopenWindowDays int         `json:"reopen_window_days" example:"7" doc:"days after the answer during which a resident may reopen the case"`
+	Permissions      []string    `json:"permissions,omitempty" doc:"what the caller may do street-wide, as resource:action"`
 }
 
 func tenantBody(t tenants.Tenant) Tenant {
 	return Tenant{ID: t.ID, Code: t.Code, Name: t.Name, CountyCode: t.CountyCode, Status: t.Status,
-		CreatedAt: t.CreatedAt, NodeCounts: levelCounts(t.NodeCounts), RootID: t.RootID}
+		CreatedAt: t.CreatedAt, NodeCounts: levelCounts(t.NodeCounts), RootID: t.RootID, ReopenWindowDays: t.ReopenWindowDays}
 }
 
 // MembershipBody is one role the signed-in person holds.
@@ -127,8 +128,9 @@ type createTenantInput struct {
 type updateTenantInput struct {
 	TenantPath
 	Body struct {
-		Name   *string `json:"name,omitempty" minLength:"1" maxLength:"100" example:"平邑街道"`
-		Status *string `json:"status,omitempty" enum:"active,suspended"`
+		Name             *string `json:"name,omitempty" minLength:"1" maxLength:"100" example:"平邑街道"`
+		Status           *string `json:"status,omitempty" enum:"active,suspended"`
+		ReopenWindowDays *int    `json:"reopen_window_days,omitempty" minimum:"1" maximum:"90" doc:"days after the answer during which a resident's \"not satisfied\" reopens the case"`
 	}
 }
 
@@ -177,9 +179,9 @@ func (s *Server) registerTenants(api huma.API) {
 	})
 	tenantOp(s, api, huma.Operation{
 		OperationID: "update-tenant", Method: http.MethodPatch, Path: "/api/v1/tenants/{tenantCode}", Tags: tags,
-		Summary: "Rename or suspend a street", Description: "Checked at the county: a street does not rename itself.",
+		Summary: "Rename or suspend a street, or set its residents' reopen window", Description: "Checked at the county: a street does not rename itself.",
 	}, need{Resource: "tenant", Action: "write", county: true}, func(ctx context.Context, st street, in *updateTenantInput) (*tenantOutput, error) {
-		t, err := s.Tenants.UpdateTenant(ctx, st.Tenant, in.Body.Name, in.Body.Status)
+		t, err := s.Tenants.UpdateTenant(ctx, st.Tenant, tenants.TenantChange{Name: in.Body.Name, Status: in.Body.Status, ReopenWindowDays: in.Body.ReopenWindowDays})
 		if err != nil {
 			return nil, err
 		}

@@ -38,26 +38,42 @@ type Attachment struct {
 	CreatedAt   time.Time
 }
 
+// Photo is a photo as uploaded, before it is stored.
+type Photo struct {
+	Filename string
+	Data     []byte
+}
+
+// checkPhoto cleans a photo's name and checks its size and sniffed type;
+// field names where the problem is reported (body.file, body.photos).
+func checkPhoto(p *Photo, field string) (contentType string, err error) {
+	p.Filename = cleanFilename(p.Filename)
+	if len(p.Data) == 0 {
+		return "", fengqiao.Invalid(field, "the file is empty", p.Filename)
+	}
+	if len(p.Data) > MaxAttachmentBytes {
+		return "", &fengqiao.Error{Code: fengqiao.ETOOLARGE, Message: fmt.Sprintf("a photo may be at most %d MiB", MaxAttachmentBytes>>20),
+			Fields: []fengqiao.FieldError{{Location: field, Message: "too large", Value: len(p.Data)}}}
+	}
+	contentType = http.DetectContentType(p.Data)
+	if !isAttachmentType(contentType) {
+		return "", &fengqiao.Error{Code: fengqiao.EUNSUPPORTED, Message: "a photo must be JPEG, PNG or WebP",
+			Fields: []fengqiao.FieldError{{Location: field, Message: "this file is " + contentType, Value: p.Filename}}}
+	}
+	return contentType, nil
+}
+
 // Attach stores a photo of a case, in the database, and puts it on the
 // timeline. The type is sniffed from the bytes; the size and the number
 // per case are limited.
 func (s *Service) Attach(ctx context.Context, scope tenants.Scope, by Actor, caseID int64, filename string, data []byte) (Attachment, error) {
-	filename = cleanFilename(filename)
-	if len(data) == 0 {
-		return Attachment{}, fengqiao.Invalid("body.file", "the file is empty", filename)
+	p := Photo{Filename: filename, Data: data}
+	contentType, err := checkPhoto(&p, "body.file")
+	if err != nil {
+		return Attachment{}, err
 	}
-	if len(data) > MaxAttachmentBytes {
-		return Attachment{}, &fengqiao.Error{Code: fengqiao.ETOOLARGE, Message: fmt.Sprintf("a photo may be at most %d MiB", MaxAttachmentBytes>>20),
-			Fields: []fengqiao.FieldError{{Location: "body.file", Message: "too large", Value: len(data)}}}
-	}
-	contentType := http.DetectContentType(data)
-	if !isAttachmentType(contentType) {
-		return Attachment{}, &fengqiao.Error{Code: fengqiao.EUNSUPPORTED, Message: "a photo must be JPEG, PNG or WebP",
-			Fields: []fengqiao.FieldError{{Location: "body.file", Message: "this file is " + contentType, Value: filename}}}
-	}
-	sum := sha256.Sum256(data)
 	var a Attachment
-	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
 		c, err := getForUpdate(ctx, tx, scope.TenantID, caseID)
 		if err != nil {
 			return err
@@ -70,19 +86,27 @@ func (s *Service) Attach(ctx context.Context, scope tenants.Scope, by Actor, cas
 		if n >= MaxAttachmentsPerCase {
 			return fengqiao.Errorf(fengqiao.ECONFLICT, "case %d already has %d photos, the most it may have", caseID, n)
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO case_attachments (tenant_id, case_id, filename, content_type, size, sha256, data, uploaded_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+attachmentColumns,
-			scope.TenantID, caseID, filename, contentType, len(data), sum[:], data, by.Name).
-			Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &a.UploadedBy, &a.CreatedAt)
-		if err != nil {
-			return fmt.Errorf("insert attachment: %w", err)
-		}
-		return record(ctx, tx, scope.TenantID, caseID, by, "attach", c.Status, c.Status, "上传照片 "+filename)
+		a, err = storePhoto(ctx, tx, scope.TenantID, c, by, p, contentType)
+		return err
 	})
 	if err != nil {
 		return Attachment{}, fmt.Errorf("attach to case %d: %w", caseID, err)
 	}
 	return a, nil
+}
+
+// storePhoto inserts a checked photo and records it on the timeline.
+func storePhoto(ctx context.Context, tx pgx.Tx, tenantID int64, c Case, by Actor, p Photo, contentType string) (Attachment, error) {
+	sum := sha256.Sum256(p.Data)
+	var a Attachment
+	err := tx.QueryRow(ctx, `INSERT INTO case_attachments (tenant_id, case_id, filename, content_type, size, sha256, data, uploaded_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING `+attachmentColumns,
+		tenantID, c.ID, p.Filename, contentType, len(p.Data), sum[:], p.Data, by.Name).
+		Scan(&a.ID, &a.Filename, &a.ContentType, &a.Size, &a.UploadedBy, &a.CreatedAt)
+	if err != nil {
+		return Attachment{}, fmt.Errorf("insert attachment: %w", err)
+	}
+	return a, record(ctx, tx, tenantID, c.ID, by, "attach", c.Status, c.Status, "上传照片 "+p.Filename)
 }
 
 // AttachmentData returns one photo with its bytes.

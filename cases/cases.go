@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -93,6 +94,15 @@ type NewCase struct {
 	Longitude     *float64
 	ReporterName  string
 	ReporterPhone string
+
+	// Photos go in with the report, in its transaction: a report is never
+	// kept without the photos it came with.
+	Photos []Photo
+	// IdempotencyKey, when set, makes a repeated submission (a double tap,
+	// a retry after a lost answer) return the case the first one made.
+	IdempotencyKey string
+	// ResidentFacing limits the category to those residents may choose.
+	ResidentFacing bool
 }
 
 // Service runs the closed loop.
@@ -130,22 +140,63 @@ func (in *NewCase) validate() []fengqiao.FieldError {
 	case in.Longitude != nil && (*in.Longitude < -180 || *in.Longitude > 180):
 		add("body.longitude", "longitude must be between -180 and 180", *in.Longitude)
 	}
+	if len(in.Photos) > MaxAttachmentsPerCase {
+		add("body.photos", fmt.Sprintf("at most %d photos", MaxAttachmentsPerCase), len(in.Photos))
+	}
+	if in.IdempotencyKey != "" && !idempotencyKeyPattern.MatchString(in.IdempotencyKey) {
+		add("header.Idempotency-Key", "16 to 64 letters, digits, - or _", in.IdempotencyKey)
+	}
 	return problems
 }
+
+var idempotencyKeyPattern = regexp.MustCompile(`^[0-9A-Za-z_-]{16,64}$`)
 
 // Report takes a case in: validated, located in the tree, given a tracking
 // code, with the report as the first line of its timeline.
 func (s *Service) Report(ctx context.Context, scope tenants.Scope, by Actor, in NewCase) (Case, error) {
+	c, _, err := s.ReportOnce(ctx, scope, by, in)
+	return c, err
+}
+
+// ReportOnce is Report for submissions that may come twice: with an
+// idempotency key it returns the case an earlier submission with the same
+// key made, and says so.
+func (s *Service) ReportOnce(ctx context.Context, scope tenants.Scope, by Actor, in NewCase) (created Case, replayed bool, err error) {
 	problems := in.validate()
-	var created Case
-	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+	if len(problems) > 0 && in.IdempotencyKey != "" {
+		// Checked before the key is looked up: the key may be the problem.
+		return Case{}, false, &fengqiao.Error{Code: fengqiao.EINVALID, Message: "invalid case", Fields: problems}
+	}
+	photoTypes := make([]string, len(in.Photos))
+	for i := range in.Photos {
+		if photoTypes[i], err = checkPhoto(&in.Photos[i], "body.photos"); err != nil {
+			return Case{}, false, err
+		}
+	}
+	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		if in.IdempotencyKey != "" {
+			// The lock makes a second submission with the key wait for the
+			// first to commit, then find its case.
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int, hashtext($2))`, scope.TenantID, in.IdempotencyKey); err != nil {
+				return err
+			}
+			earlier, err := scanCase(tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE tenant_id = $1 AND idempotency_key = $2`,
+				scope.TenantID, in.IdempotencyKey))
+			if err == nil {
+				created, replayed = earlier, true
+				return nil
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
+				return err
+			}
+		}
 		// One round trip checks the place and the category.
 		var communityID, zoneID, gridID *int64
 		var placeLive, category bool
 		err := tx.QueryRow(ctx, `SELECT n.community_id, n.zone_id, n.grid_id, n.id IS NOT NULL AND n.archived_at IS NULL,
-				EXISTS (SELECT 1 FROM case_categories WHERE tenant_id = $1 AND id = $3 AND archived_at IS NULL)
+				EXISTS (SELECT 1 FROM case_categories WHERE tenant_id = $1 AND id = $3 AND archived_at IS NULL AND (resident_facing OR NOT $4))
 			FROM (SELECT 1) one LEFT JOIN org_nodes n ON n.tenant_id = $1 AND n.id = $2`,
-			scope.TenantID, in.NodeID, in.CategoryID).Scan(&communityID, &zoneID, &gridID, &placeLive, &category)
+			scope.TenantID, in.NodeID, in.CategoryID, in.ResidentFacing).Scan(&communityID, &zoneID, &gridID, &placeLive, &category)
 		if err != nil {
 			return err
 		}
@@ -163,16 +214,21 @@ func (s *Service) Report(ctx context.Context, scope tenants.Scope, by Actor, in 
 			return err
 		}
 		created, err = scanCase(tx.QueryRow(ctx, `INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description,
-				node_id, community_id, zone_id, grid_id, address, latitude, longitude, reporter_name, reporter_phone)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING `+caseColumns,
+				node_id, community_id, zone_id, grid_id, address, latitude, longitude, reporter_name, reporter_phone, idempotency_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, nullif($17, '')) RETURNING `+caseColumns,
 			scope.TenantID, code, in.Channel, in.CategoryID, in.Grade, in.Title, in.Description,
 			in.NodeID, communityID, zoneID, gridID, strings.TrimSpace(in.Address), in.Latitude, in.Longitude,
-			strings.TrimSpace(in.ReporterName), strings.TrimSpace(in.ReporterPhone)))
+			strings.TrimSpace(in.ReporterName), strings.TrimSpace(in.ReporterPhone), in.IdempotencyKey))
 		if err != nil {
 			return fmt.Errorf("insert case: %w", err)
 		}
 		if err := record(ctx, tx, scope.TenantID, created.ID, by, "report", "", Reported, in.Channel); err != nil {
 			return err
+		}
+		for i, p := range in.Photos {
+			if _, err := storePhoto(ctx, tx, scope.TenantID, created, by, p, photoTypes[i]); err != nil {
+				return err
+			}
 		}
 		var batch jobs.Batch
 		if created, err = s.autoDispatch(ctx, tx, &batch, scope.TenantID, created); err != nil {
@@ -181,9 +237,9 @@ func (s *Service) Report(ctx context.Context, scope tenants.Scope, by Actor, in 
 		return batch.Insert(ctx, tx, s.jobs)
 	})
 	if err != nil {
-		return Case{}, fmt.Errorf("report case: %w", err)
+		return Case{}, false, fmt.Errorf("report case: %w", err)
 	}
-	return created, nil
+	return created, replayed, nil
 }
 
 // Step is an action with what it needs.

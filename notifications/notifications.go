@@ -41,6 +41,7 @@ const (
 	Escalation = "escalation"
 	Summons    = "summons"
 	Urgent     = "urgent"
+	Reopened   = "reopened" // a resident was not satisfied with the answer
 )
 
 // Notice is one notification to insert.

@@ -42,7 +42,7 @@ func tenantTables(t testing.TB, q querier) []string {
 var (
 	// settingRead is the one allowed way for a policy to read a setting: a
 	// pooled connection reads a reset setting as '' rather than NULL.
-	settingRead    = regexp.MustCompile(`NULLIF\(current_setting\('app\.(tenant_id|county_id|identity_id|qr_token)'::text, true\), ''::text\)`)
+	settingRead    = regexp.MustCompile(`NULLIF\(current_setting\('app\.(tenant_id|county_id|identity_id|qr_token|tracking_code)'::text, true\), ''::text\)`)
 	anySettingRead = regexp.MustCompile(`current_setting\(`)
 )
 
@@ -111,14 +111,14 @@ func tenancyProblems(t testing.TB, q querier) []string {
 		reads := anySettingRead.FindAllString(exprs, -1)
 		good := settingRead.FindAllStringSubmatch(exprs, -1)
 		if len(good) == 0 || len(good) != len(reads) {
-			report("%s: policy %s must read app.tenant_id, app.county_id, app.identity_id or app.qr_token through NULLIF(current_setting(…, true), ''), and nothing else: %s", table, policy, strings.TrimSpace(exprs))
+			report("%s: policy %s must read app.tenant_id, app.county_id, app.identity_id, app.qr_token or app.tracking_code through NULLIF(current_setting(…, true), ''), and nothing else: %s", table, policy, strings.TrimSpace(exprs))
 		}
 		var tenantSetting, countySetting, identitySetting, tokenSetting bool
 		for _, m := range good {
 			tenantSetting = tenantSetting || m[1] == "tenant_id"
 			countySetting = countySetting || m[1] == "county_id"
 			identitySetting = identitySetting || m[1] == "identity_id"
-			tokenSetting = tokenSetting || m[1] == "qr_token"
+			tokenSetting = tokenSetting || m[1] == "qr_token" || m[1] == "tracking_code"
 		}
 		if countySetting && cmd != "r" {
 			report("%s: policy %s reads app.county_id but is not SELECT-only (polcmd %s)", table, policy, cmd)
@@ -127,9 +127,9 @@ func tenancyProblems(t testing.TB, q querier) []string {
 		if identitySetting && cmd != "r" {
 			report("%s: policy %s reads app.identity_id but is not SELECT-only (polcmd %s)", table, policy, cmd)
 		}
-		// A resident's scan reads the code it scanned, nothing more.
+		// A resident's scan or status page reads the code it was given, nothing more.
 		if tokenSetting && cmd != "r" {
-			report("%s: policy %s reads app.qr_token but is not SELECT-only (polcmd %s)", table, policy, cmd)
+			report("%s: policy %s reads a resident's token (app.qr_token or app.tracking_code) but is not SELECT-only (polcmd %s)", table, policy, cmd)
 		}
 		if cmd != "r" && !tenantSetting {
 			report("%s: policy %s allows writes without checking app.tenant_id", table, policy)
@@ -219,7 +219,7 @@ func TestCatalogChecksCatchViolations(t *testing.T) {
 		"bad_fk: foreign key bad_fk_pk_id_fkey to tenant table bad_pk does not include tenant_id",
 		"bad_fk: policy county_write reads app.county_id but is not SELECT-only (polcmd *)",
 		"bad_fk: policy county_write allows writes without checking app.tenant_id",
-		"bad_fk: policy raw_read must read app.tenant_id, app.county_id, app.identity_id or app.qr_token through NULLIF(current_setting(…, true), ''), and nothing else: (tenant_id = (current_setting('app.tenant_id'::text))::bigint)",
+		"bad_fk: policy raw_read must read app.tenant_id, app.county_id, app.identity_id, app.qr_token or app.tracking_code through NULLIF(current_setting(…, true), ''), and nothing else: (tenant_id = (current_setting('app.tenant_id'::text))::bigint)",
 		"bad_open: row-level security is not enabled",
 		"bad_open: row-level security is not forced",
 		"bad_open: has no policy",

@@ -20,12 +20,14 @@ import (
 // for reading and writing; CountyID adds read-only access to every tenant of
 // that county (county staff); IdentityID lets a signed-in person read their
 // own staff row and memberships; QRToken lets a resident's request read the
-// QR code it scanned. Zero values mean unset.
+// QR code it scanned, and TrackingCode the case whose code it holds. Zero
+// values mean unset.
 type Scope struct {
-	CountyID   int64
-	TenantID   int64
-	IdentityID string
-	QRToken    string
+	CountyID     int64
+	TenantID     int64
+	IdentityID   string
+	QRToken      string
+	TrackingCode string
 }
 
 // DB is the application's pool. It connects as the app role, which is
@@ -48,8 +50,8 @@ func (db *DB) Tx(ctx context.Context, scope Scope, fn func(pgx.Tx) error) (err e
 	var batch pgx.Batch
 	batch.BeginTx(pgx.TxOptions{})
 	batch.Queue(`SELECT set_config('app.tenant_id', $1, true), set_config('app.county_id', $2, true), set_config('app.identity_id', $3, true),
-			set_config('app.qr_token', $4, true)`,
-		idSetting(scope.TenantID), idSetting(scope.CountyID), scope.IdentityID, scope.QRToken)
+			set_config('app.qr_token', $4, true), set_config('app.tracking_code', $5, true)`,
+		idSetting(scope.TenantID), idSetting(scope.CountyID), scope.IdentityID, scope.QRToken, scope.TrackingCode)
 	results := db.pool.SendBatch(ctx, &batch)
 	tx := results.Tx()
 	// Deferred before Close: when the batch fails, Rollback is what hands

@@ -50,7 +50,7 @@ var isolationFixtures = map[string]rowFixture{
 	"cases": func(env fixtureEnv, seq int) (string, []any) {
 		return `INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description, node_id)
 			VALUES ($1, $2, 'visit', $3, 'general', '隔离案件', '', $4)`,
-			[]any{env.tenant.ID, fmt.Sprintf("ISO%d-0000-000", seq), env.category, env.root.ID}
+			[]any{env.tenant.ID, fmt.Sprintf("ISO%d-%04d-000", seq, env.tenant.ID%10000), env.category, env.root.ID}
 	},
 	"case_events": func(env fixtureEnv, seq int) (string, []any) {
 		// An event needs its case: both rows go in as one statement.
@@ -58,7 +58,7 @@ var isolationFixtures = map[string]rowFixture{
 				VALUES ($1, $2, 'visit', $3, 'general', '隔离事件', '', $4) RETURNING tenant_id, id)
 			INSERT INTO case_events (tenant_id, case_id, actor, action, to_status)
 			SELECT tenant_id, id, 'isolation-test', 'report', 'reported' FROM c`,
-			[]any{env.tenant.ID, fmt.Sprintf("EVT%d-0000-000", seq), env.category, env.root.ID}
+			[]any{env.tenant.ID, fmt.Sprintf("EVT%d-%04d-000", seq, env.tenant.ID%10000), env.category, env.root.ID}
 	},
 	"dispatch_rules": func(env fixtureEnv, seq int) (string, []any) {
 		// Street-wide, to the tenant's first department; seq varies the
@@ -77,7 +77,7 @@ var isolationFixtures = map[string]rowFixture{
 				VALUES ($1, $2, 'visit', $3, 'general', '隔离督办', '', $4) RETURNING tenant_id, id)
 			INSERT INTO case_supervisions (tenant_id, case_id, level, "window", reason)
 			SELECT tenant_id, id, 'center_leader', 'accept', 'isolation-test' FROM c`,
-			[]any{env.tenant.ID, fmt.Sprintf("SUP%d-0000-000", seq), env.category, env.root.ID}
+			[]any{env.tenant.ID, fmt.Sprintf("SUP%d-%04d-000", seq, env.tenant.ID%10000), env.category, env.root.ID}
 	},
 	"notifications": func(env fixtureEnv, seq int) (string, []any) {
 		return `INSERT INTO notifications (tenant_id, audience, kind, title) VALUES ($1, 'center', 'summons', $2)`,
@@ -88,14 +88,14 @@ var isolationFixtures = map[string]rowFixture{
 				VALUES ($1, $2, 'visit', $3, 'general', '隔离吹哨', '', $4) RETURNING tenant_id, id)
 			INSERT INTO case_summons (tenant_id, case_id, department_id, summoned_by, due_at)
 			SELECT tenant_id, id, (SELECT min(id) FROM departments WHERE tenant_id = $1), 'isolation-test', now() + interval '2 hours' FROM c`,
-			[]any{env.tenant.ID, fmt.Sprintf("SUM%d-0000-000", seq), env.category, env.root.ID}
+			[]any{env.tenant.ID, fmt.Sprintf("SUM%d-%04d-000", seq, env.tenant.ID%10000), env.category, env.root.ID}
 	},
 	"case_attachments": func(env fixtureEnv, seq int) (string, []any) {
 		return `WITH c AS (INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description, node_id)
 				VALUES ($1, $2, 'visit', $3, 'general', '隔离照片', '', $4) RETURNING tenant_id, id)
 			INSERT INTO case_attachments (tenant_id, case_id, filename, content_type, size, sha256, data, uploaded_by)
 			SELECT tenant_id, id, 'p.png', 'image/png', 1, sha256('x'), 'x', 'isolation-test' FROM c`,
-			[]any{env.tenant.ID, fmt.Sprintf("ATT%d-0000-000", seq), env.category, env.root.ID}
+			[]any{env.tenant.ID, fmt.Sprintf("ATT%d-%04d-000", seq, env.tenant.ID%10000), env.category, env.root.ID}
 	},
 	"notification_reads": func(env fixtureEnv, seq int) (string, []any) {
 		return `WITH n AS (INSERT INTO notifications (tenant_id, audience, kind, title) VALUES ($1, 'center', 'urgent', $2) RETURNING tenant_id, id)
@@ -105,6 +105,12 @@ var isolationFixtures = map[string]rowFixture{
 	"qr_codes": func(env fixtureEnv, seq int) (string, []any) {
 		return `INSERT INTO qr_codes (tenant_id, node_id, token) VALUES ($1, $2, $3)`,
 			[]any{env.tenant.ID, env.root.ID, fmt.Sprintf("isolation%013d", env.tenant.ID*100+int64(seq))}
+	},
+	"case_ratings": func(env fixtureEnv, seq int) (string, []any) {
+		return `WITH c AS (INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description, node_id, status, resolved_at)
+				VALUES ($1, $2, 'qr', $3, 'general', '隔离评价', '', $4, 'resolved', now()) RETURNING tenant_id, id, resolved_at)
+			INSERT INTO case_ratings (tenant_id, case_id, resolved_at, score) SELECT tenant_id, id, resolved_at, 4 FROM c`,
+			[]any{env.tenant.ID, fmt.Sprintf("RAT%d-%04d-000", seq, env.tenant.ID%10000), env.category, env.root.ID}
 	},
 	"case_categories": func(env fixtureEnv, seq int) (string, []any) {
 		return `INSERT INTO case_categories (tenant_id, code, name, category_group) VALUES ($1, $2, $3, 'domain')`,

@@ -149,7 +149,7 @@ func TestUpdateTenant(t *testing.T) {
 	ctx := t.Context()
 	b := setup(t)
 	name, status := "  观湖新街道 ", tenants.StatusSuspended
-	updated, err := b.svc.UpdateTenant(ctx, b.tenantA, &name, &status)
+	updated, err := b.svc.UpdateTenant(ctx, b.tenantA, tenants.TenantChange{Name: &name, Status: &status})
 	require.NoError(t, err)
 	require.Equal(t, "观湖新街道", updated.Name)
 	require.Equal(t, tenants.StatusSuspended, updated.Status)
@@ -158,9 +158,9 @@ func TestUpdateTenant(t *testing.T) {
 	require.Equal(t, "观湖新街道", root.Name, "the street node follows the tenant's name")
 
 	blank, bogus := " ", "closed"
-	_, err = b.svc.UpdateTenant(ctx, b.tenantA, &blank, nil)
+	_, err = b.svc.UpdateTenant(ctx, b.tenantA, tenants.TenantChange{Name: &blank})
 	requireInvalid(t, err, "body.name")
-	_, err = b.svc.UpdateTenant(ctx, b.tenantA, nil, &bogus)
+	_, err = b.svc.UpdateTenant(ctx, b.tenantA, tenants.TenantChange{Status: &bogus})
 	requireInvalid(t, err, "body.status")
 }
 

@@ -31,6 +31,9 @@ type Tenant struct {
 	CreatedAt  time.Time
 	NodeCounts map[Kind]int
 	RootID     int64 // the street node at the top of the tenant's tree
+	// ReopenWindowDays is how long after the answer a resident may still
+	// say "not satisfied" and have the case handled again.
+	ReopenWindowDays int
 }
 
 // Tenant statuses.
@@ -102,7 +105,7 @@ func (s *Service) county(ctx context.Context, where string, arg any) (County, er
 	return c, nil
 }
 
-const tenantColumns = `t.id, t.county_id, c.code, t.code, t.name, t.status, t.created_at,
+const tenantColumns = `t.id, t.county_id, c.code, t.code, t.name, t.status, t.created_at, t.reopen_window_days,
 	coalesce((SELECT r.id FROM org_nodes r WHERE r.tenant_id = t.id AND r.kind = 'street'), 0),
 	(SELECT jsonb_object_agg(kind, n) FROM (SELECT kind, count(*) AS n FROM org_nodes o
 		WHERE o.tenant_id = t.id AND o.archived_at IS NULL AND o.kind <> 'street' GROUP BY kind) k)`
@@ -110,7 +113,7 @@ const tenantColumns = `t.id, t.county_id, c.code, t.code, t.name, t.status, t.cr
 func scanTenant(row pgx.Row) (Tenant, error) {
 	var t Tenant
 	var counts map[string]int
-	if err := row.Scan(&t.ID, &t.CountyID, &t.CountyCode, &t.Code, &t.Name, &t.Status, &t.CreatedAt, &t.RootID, &counts); err != nil {
+	if err := row.Scan(&t.ID, &t.CountyID, &t.CountyCode, &t.Code, &t.Name, &t.Status, &t.CreatedAt, &t.ReopenWindowDays, &t.RootID, &counts); err != nil {
 		return Tenant{}, err
 	}
 	t.NodeCounts = make(map[Kind]int, len(Levels)-1)
@@ -211,8 +214,17 @@ func (s *Service) CreateTenant(ctx context.Context, county County, code, name st
 	return s.TenantByCode(ctx, Scope{CountyID: county.ID, TenantID: id}, code)
 }
 
-// UpdateTenant renames a tenant or changes its status. Only county staff may.
-func (s *Service) UpdateTenant(ctx context.Context, t Tenant, name, status *string) (Tenant, error) {
+// TenantChange is what an update changes; nil fields stay.
+type TenantChange struct {
+	Name             *string
+	Status           *string
+	ReopenWindowDays *int
+}
+
+// UpdateTenant renames a tenant, changes its status or its residents'
+// reopen window. Only county staff may.
+func (s *Service) UpdateTenant(ctx context.Context, t Tenant, ch TenantChange) (Tenant, error) {
+	name, status := ch.Name, ch.Status
 	if name != nil {
 		trimmed := strings.TrimSpace(*name)
 		if trimmed == "" {
@@ -223,10 +235,14 @@ func (s *Service) UpdateTenant(ctx context.Context, t Tenant, name, status *stri
 	if status != nil && *status != StatusActive && *status != StatusSuspended {
 		return Tenant{}, fengqiao.Invalid("body.status", "status must be active or suspended", *status)
 	}
+	if d := ch.ReopenWindowDays; d != nil && (*d < 1 || *d > 90) {
+		return Tenant{}, fengqiao.Invalid("body.reopen_window_days", "from 1 to 90 days", *d)
+	}
 	scope := Scope{CountyID: t.CountyID, TenantID: t.ID}
 	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE tenants SET name = coalesce($2, name), status = coalesce($3, status), updated_at = now()
-			WHERE id = $1`, t.ID, name, status); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE tenants SET name = coalesce($2, name), status = coalesce($3, status),
+				reopen_window_days = coalesce($4, reopen_window_days), updated_at = now()
+			WHERE id = $1`, t.ID, name, status, ch.ReopenWindowDays); err != nil {
 			return err
 		}
 		if name == nil {

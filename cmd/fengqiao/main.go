@@ -26,6 +26,7 @@ import (
 
 	"github.com/fengqiao/fengqiao/api"
 	"github.com/fengqiao/fengqiao/apikeys"
+	"github.com/fengqiao/fengqiao/appeals"
 	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/demo"
@@ -65,6 +66,11 @@ type Config struct {
 	AppPassword    string `env:"FENGQIAO_APP_PASSWORD"`
 	DataDir        string `env:"FENGQIAO_DATA_DIR" envDefault:".data"`
 	LogLevel       string `env:"FENGQIAO_LOG_LEVEL" envDefault:"info"`
+	// TrustForwardedFor: behind a reverse proxy, rate-limit residents by the
+	// address the proxy appends to X-Forwarded-For, not the proxy's own.
+	TrustForwardedFor bool `env:"FENGQIAO_TRUST_FORWARDED_FOR"`
+	// PublicLimitsOff switches residents' rate limits off (load tests).
+	PublicLimitsOff bool `env:"FENGQIAO_PUBLIC_LIMITS_OFF"`
 	// An external Kratos. Empty: `dev` builds and starts one on loopback;
 	// `serve` runs without staff sign-in (API keys only).
 	KratosPublicURL string `env:"KRATOS_PUBLIC_URL"`
@@ -274,8 +280,12 @@ func (m *Main) Listen(ctx context.Context) error {
 	if err := m.startRiver(ctx); err != nil {
 		return err
 	}
-	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Staff: m.Staff, Cases: cases.NewService(m.Tenants.DB()).WithJobs(m.river),
-		Notifications: notifications.NewService(m.Tenants.DB()), QRCodes: qrcodes.NewService(m.Tenants.DB()), PublicURL: m.publicURL(), Authz: m.Authz, Log: m.Log}
+	caseService, codes := cases.NewService(m.Tenants.DB()).WithJobs(m.river), qrcodes.NewService(m.Tenants.DB())
+	limits := api.DefaultPublicLimits
+	limits.Off, limits.TrustForwardedFor = m.Config.PublicLimitsOff, m.Config.TrustForwardedFor
+	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Staff: m.Staff, Cases: caseService,
+		Notifications: notifications.NewService(m.Tenants.DB()), QRCodes: codes, Appeals: appeals.NewService(codes, caseService),
+		PublicURL: m.publicURL(), PublicLimits: limits, Authz: m.Authz, Log: m.Log}
 	if public, admin := m.kratosURLs[0], m.kratosURLs[1]; public != "" {
 		if srv.Kratos, err = url.Parse(public); err != nil {
 			return fmt.Errorf("kratos public URL: %w", err)
