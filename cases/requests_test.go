@@ -13,8 +13,8 @@ import (
 	"github.com/fengqiao/fengqiao/tenants"
 )
 
-// backdate moves a case's report time, which only the database sets.
-func (b *bundle) backdate(t *testing.T, id int64, at time.Time) {
+// moveReportTime moves a case's report time, which only the database sets.
+func (b *bundle) moveReportTime(t *testing.T, id int64, at time.Time) {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, pgtest.SuperuserURL(b.db.Name))
@@ -24,7 +24,7 @@ func (b *bundle) backdate(t *testing.T, id int64, at time.Time) {
 	require.NoError(t, err)
 }
 
-func codes(rs []cases.Request) []string {
+func requestCodes(rs []cases.Request) []string {
 	out := make([]string, len(rs))
 	for i, r := range rs {
 		out[i] = r.TrackingCode
@@ -40,7 +40,7 @@ func TestRequestsFilterByCodeCategoryStatusAndTime(t *testing.T) {
 	other := categories[1]
 
 	old := b.report(t)
-	b.backdate(t, old.ID, time.Now().Add(-100*24*time.Hour))
+	b.moveReportTime(t, old.ID, time.Now().Add(-100*24*time.Hour))
 	first := b.report(t)
 	second, err := b.svc.Report(ctx, b.scopeA, cases.Actor{Name: "周强", Role: "grid_worker"}, cases.NewCase{
 		Channel: "online", CategoryID: other.ID, Grade: "general", Title: "邻里噪音", NodeID: b.building})
@@ -50,7 +50,7 @@ func TestRequestsFilterByCodeCategoryStatusAndTime(t *testing.T) {
 
 	all, err := b.svc.Requests(ctx, b.scopeA, cases.RequestQuery{})
 	require.NoError(t, err)
-	require.Equal(t, []string{second.TrackingCode, first.TrackingCode, old.TrackingCode}, codes(all), "newest first")
+	require.Equal(t, []string{second.TrackingCode, first.TrackingCode, old.TrackingCode}, requestCodes(all), "newest first")
 	require.Equal(t, other.Code, all[0].CategoryCode)
 	require.Equal(t, "37132600100101001001", all[0].NodeCode)
 	require.Equal(t, "东关社区 第1网格 1号楼", all[0].PlaceName)
@@ -69,7 +69,7 @@ func TestRequestsFilterByCodeCategoryStatusAndTime(t *testing.T) {
 	} {
 		got, err := b.svc.Requests(ctx, b.scopeA, tc.q)
 		require.NoError(t, err, name)
-		require.Equal(t, tc.want, codes(got), name)
+		require.Equal(t, tc.want, requestCodes(got), name)
 	}
 
 	got, err := b.svc.Requests(ctx, b.scopeB, cases.RequestQuery{TrackingCodes: []string{second.TrackingCode}})

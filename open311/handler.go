@@ -56,6 +56,7 @@ var chinaTime = time.FixedZone("CST", 8*60*60)
 
 var formats = map[string]format{"xml": formatXML, "json": formatJSON}
 
+// ServeHTTP answers one call: the suffix picks the format, errors included.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	route, ext, ok := cutLast(strings.TrimPrefix(r.URL.Path, Prefix), ".")
 	f, known := formats[ext]
@@ -270,7 +271,7 @@ func (h *Handler) create(ctx context.Context, r *http.Request) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	code := strings.TrimSpace(r.PostForm.Get("service_code"))
+	code := strings.TrimSpace(r.Form.Get("service_code"))
 	if code == "" {
 		return answer{}, fail(http.StatusBadRequest, "service_code is required: one of GET services")
 	}
@@ -278,7 +279,7 @@ func (h *Handler) create(ctx context.Context, r *http.Request) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	form := r.PostForm
+	form := r.Form
 	attrs, problems := parseAttributes(form)
 	in := cases.NewCase{Channel: "online", CategoryID: category.ID, Grade: attrs.grade(), NodeID: t.RootID,
 		ReporterName: reporterName(form.Get("first_name"), form.Get("last_name")), ReporterPhone: strings.TrimSpace(form.Get("phone"))}

@@ -585,6 +585,8 @@ func TestOpen311EveryErrorCase(t *testing.T) {
 			"start_date", "2026-01-01T00:00:00+08:00", "end_date", "2026-04-01T00:00:01+08:00"), 400, "more than 90 days apart"},
 		{"end before start", "GET", "requests", a("jurisdiction_id", streetA, "api_key", f.keyA,
 			"start_date", "2026-04-01T00:00:00Z", "end_date", "2026-03-01T00:00:00Z"), 400, "end_date is before start_date"},
+		{"more than 1000 ids", "GET", "requests", a("jurisdiction_id", streetA, "api_key", f.keyA, "service_request_id", strings.Repeat(h.open+",", 1001)),
+			400, "at most 1000"},
 		{"unknown status", "GET", "requests", a("jurisdiction_id", streetA, "api_key", f.keyA, "status", "open,pending"), 400, `status "pending"`},
 
 		{"POST without service", "POST", "requests", valid("service_code", ""), 400, "service_code is required"},
