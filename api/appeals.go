@@ -19,15 +19,17 @@ import (
 const appealBodyLimit = appeals.MaxPhotos*appeals.MaxPhotoBytes + 64<<10
 
 type appealInput struct {
-	scanInput
+	Token          string `path:"token" maxLength:"64" doc:"from the code on the door"`
 	IdempotencyKey string `header:"Idempotency-Key" doc:"one random key per filled form, sent again on a retry: a double tap makes one case (16 to 64 letters, digits, - or _)"`
-	RawBody        huma.MultipartFormFiles[struct {
-		CategoryID  int64           `form:"category_id" doc:"one of the services the scan listed"`
-		Description string          `form:"description" doc:"the problem, 1 to 2000 characters"`
-		Name        string          `form:"name" doc:"optional, at most 40 characters"`
-		Phone       string          `form:"phone" doc:"optional; kept only with consent"`
-		Consent     bool            `form:"consent" doc:"agreement to the processing of personal information (PIPL); required with a phone number"`
-		Photos      []huma.FormFile `form:"photos" doc:"up to 3 photos, JPEG, PNG or WebP (read from the bytes), at most 5 MiB each"`
+	// Nothing is required at the form level: the service checks every
+	// field and names it as body.<field>, like the JSON operations.
+	RawBody huma.MultipartFormFiles[struct {
+		CategoryID  int64           `form:"category_id" required:"false" doc:"one of the services the scan listed"`
+		Description string          `form:"description" required:"false" doc:"the problem, 1 to 2000 characters"`
+		Name        string          `form:"name" required:"false" doc:"optional, at most 40 characters"`
+		Phone       string          `form:"phone" required:"false" doc:"optional; kept only with consent"`
+		Consent     bool            `form:"consent" required:"false" doc:"agreement to the processing of personal information (PIPL); required with a phone number"`
+		Photos      []huma.FormFile `form:"photos" required:"false" doc:"up to 3 photos, JPEG, PNG or WebP (read from the bytes), at most 5 MiB each"`
 	}]
 }
 
@@ -42,7 +44,7 @@ type receiptOutput struct {
 	Body   ReceiptBody
 }
 
-type trackingInput struct {
+type TrackingPath struct {
 	Code string `path:"code" maxLength:"40" doc:"a tracking code, as the resident typed it"`
 }
 
@@ -84,7 +86,7 @@ type TrackingBody struct {
 type trackingOutput struct{ Body TrackingBody }
 
 type ratingInput struct {
-	trackingInput
+	TrackingPath
 	Body struct {
 		Score   int    `json:"score" minimum:"1" maximum:"5"`
 		Comment string `json:"comment,omitempty" maxLength:"500"`
@@ -92,7 +94,7 @@ type ratingInput struct {
 }
 
 type reopenInput struct {
-	trackingInput
+	TrackingPath
 	Body struct {
 		Reason string `json:"reason" minLength:"1" maxLength:"500" doc:"what is still wrong"`
 	}
@@ -172,7 +174,7 @@ func (s *Server) registerAppeals(api huma.API, lim publicLimiters) {
 		Summary:     "A case as its resident sees it",
 		Description: "No sign-in: the tracking code is the key. Progress, the unit handling it, the expected completion, the answer and the rating; no staff names, no internal notes.",
 		Middlewares: limited(api, perIP(lim.readPerIP, "too many look-ups from this network")),
-	}, public, func(ctx context.Context, in *trackingInput) (*trackingOutput, error) {
+	}, public, func(ctx context.Context, in *TrackingPath) (*trackingOutput, error) {
 		t, err := s.Cases.Track(ctx, in.Code)
 		if err != nil {
 			return nil, err
