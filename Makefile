@@ -7,7 +7,7 @@ GO_SOURCES := $(shell find . -name '*.go' -not -path './frontend/node_modules/*'
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public frontend/scripts -type f 2>/dev/null) \
 	frontend/index.html frontend/vite.config.ts frontend/package.json api/openapi.yaml
 
-.PHONY: run test build deps test-deps openapi bench clean
+.PHONY: run test build deps test-deps openapi bench bench-appeals clean
 
 run: deps bin/fengqiao
 	bin/fengqiao dev
@@ -45,6 +45,13 @@ openapi:
 # Benchmarks, each beside its baseline in the same run.
 bench: test-deps frontend/dist/index.html
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+# Residents' appeal submission under rising load, on its own throwaway
+# cluster (it adds thousands of cases): throughput, p50 and p99 per rate.
+bench-appeals: deps bin/fengqiao
+	rm -rf .data/load
+	FENGQIAO_DATA_DIR=.data/load FENGQIAO_ADDR=127.0.0.1:0 bin/fengqiao loadtest $(LOADTEST_FLAGS)
+	rm -rf .data/load
 
 clean:
 	rm -rf bin frontend/dist

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -52,6 +53,10 @@ Usage:
                                issue an API key scoped to a county or one street
   fengqiao admin create -county CODE -name NAME (-email E | -phone +86…)
                                make a county administrator and print their sign-in link
+
+  fengqiao loadtest [-rates 50,100,200,300,400] [-duration 10s] [-photo]
+                               drive residents' appeal submission at rising rates (use its own
+                               FENGQIAO_DATA_DIR: it adds thousands of cases); print throughput, p50, p99
 
 Configuration is read from the environment; see README.md.
 `
@@ -102,13 +107,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		_, err = stdout.Write(out)
 		return err
 	}
-	if args[0] != "seed" && args[0] != "apikey" && args[0] != "admin" && len(args) > 1 {
+	if !slices.Contains([]string{"seed", "apikey", "admin", "loadtest"}, args[0]) && len(args) > 1 {
 		fmt.Fprint(stdout, usage)
 		return fmt.Errorf("%s takes no arguments; configuration comes from the environment", args[0])
 	}
 	cfg, err := env.ParseAs[Config]()
 	if err != nil {
 		return fmt.Errorf("read configuration: %w", err)
+	}
+	if _, set := os.LookupEnv("FENGQIAO_LOG_LEVEL"); args[0] == "loadtest" && !set {
+		cfg.LogLevel = "warn" // not a log line per notification sent
 	}
 	m := NewMain(cfg, stdout)
 	defer m.Close()
@@ -139,6 +147,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return m.apikey(ctx, args[1:])
 	case "admin":
 		return m.adminCreate(ctx, args[1:])
+	case "loadtest":
+		return m.loadtest(ctx, args[1:])
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", args[0], usage)
 }
