@@ -8,6 +8,8 @@ declare module 'vue-router' {
   interface RouteMeta {
     /** Reachable without being signed in (sign-in, invitation, Kratos's pages). */
     public?: boolean
+    /** A residents' page (码上办): public, for a phone, without the staff header. */
+    resident?: boolean
   }
 }
 
@@ -62,6 +64,15 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
         props: (r) => ({ code: String(r.params.code), id: Number(r.params.id) }),
       },
       { path: '/streets/:code/notifications', name: 'notifications', component: () => import('./views/NotificationsView.vue'), props: true },
+      // Residents: the page a QR code opens, and the status page of a tracking code.
+      { path: '/q/:token', name: 'appeal', component: () => import('./views/AppealView.vue'), props: true, meta: { public: true, resident: true } },
+      {
+        path: '/t/:code?',
+        name: 'track',
+        component: () => import('./views/TrackingView.vue'),
+        props: (r) => ({ code: typeof r.params.code === 'string' ? r.params.code : '' }),
+        meta: { public: true, resident: true },
+      },
       { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
     ],
   })

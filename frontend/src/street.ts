@@ -21,6 +21,7 @@ function stubTenant(code: string): Tenant {
     created_at: '',
     node_counts: { community: 0, zone: 0, grid: 0, building: 0 },
     root_id: 0,
+    reopen_window_days: 7, // the default; the street is not readable here anyway
     permissions: [],
   }
 }

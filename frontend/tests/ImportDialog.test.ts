@@ -16,6 +16,7 @@ const tenant: Tenant = {
   created_at: '2026-11-22T03:00:00Z',
   node_counts: { community: 12, zone: 30, grid: 150, building: 600 },
   root_id: 1,
+  reopen_window_days: 7,
 }
 
 async function upload(name: string) {

@@ -37,6 +37,7 @@ const tenant = (permissions: string[]): Tenant => ({
   created_at: '2026-11-22T03:00:00Z',
   node_counts: { community: 12, zone: 48, grid: 240, building: 1440 },
   root_id: 1,
+  reopen_window_days: 7,
   permissions,
 })
 

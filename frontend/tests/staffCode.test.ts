@@ -24,6 +24,7 @@ const tenant: Tenant = {
   created_at: '2026-11-22T03:00:00Z',
   node_counts: { community: 5, zone: 10, grid: 30, building: 60 },
   root_id: 2023,
+  reopen_window_days: 7,
   permissions: [],
 }
 

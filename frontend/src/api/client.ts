@@ -8,12 +8,15 @@ const API_BASE = '/api/v1'
 export class ApiError extends Error {
   readonly status: number
   readonly problem: Problem
+  /** Seconds to wait before trying again (a 429's or 503's Retry-After), when the server said. */
+  readonly retryAfter?: number
 
-  constructor(status: number, problem: Problem) {
+  constructor(status: number, problem: Problem, retryAfter?: number) {
     super(problem.detail || problem.title || `HTTP ${status}`)
     this.name = 'ApiError'
     this.status = status
     this.problem = problem
+    this.retryAfter = retryAfter
   }
 }
 
@@ -130,15 +133,33 @@ export function upload<T>(path: string, form: FormData, onProgress?: (fraction: 
  * revokes the URL when done.
  */
 export async function objectUrl(url: string): Promise<string> {
+  return URL.createObjectURL(await fetchBlob(url))
+}
+
+/**
+ * Bytes the API serves, with the same credentials as request(): an image to
+ * show or save, a page to open. Never from the HTTP cache (a rotated QR code
+ * keeps its URL).
+ */
+export async function fetchBlob(url: string): Promise<Blob> {
   const headers: Record<string, string> = {}
   const key = config.getKey()
   if (key) headers.Authorization = `Bearer ${key}`
   let res: Response
   try {
-    res = await fetch(url, { headers, credentials: 'same-origin' })
+    res = await fetch(url, { headers, credentials: 'same-origin', cache: 'no-store' })
   } catch (e) {
     throw new ApiError(0, { title: 'Network error', detail: e instanceof Error ? e.message : String(e) })
   }
   if (!res.ok) throw new ApiError(res.status, parseProblem(res.status, res.statusText, await res.text()))
-  return URL.createObjectURL(await res.blob())
+  return res.blob()
+}
+
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date); undefined when absent or unreadable. */
+export function retryAfterSeconds(header: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (!header) return undefined
+  const v = header.trim()
+  if (/^\d+$/.test(v)) return Number(v)
+  const at = Date.parse(v)
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.round((at - now) / 1000))
 }

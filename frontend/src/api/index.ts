@@ -30,6 +30,7 @@ import type {
   NodeHit,
   NodeRef,
   NotificationPage,
+  QRCode,
   ReportCaseBody,
   SignInCode,
   StaffMember,
@@ -99,6 +100,13 @@ export const api = {
     form.append('file', file, file.name)
     return request<ImportResult>('POST', `/tenants/${seg(tenant)}/hierarchy/import`, { form })
   },
+
+  /** A building's or grid's QR code, made the first time it is asked for. */
+  getQrCode: (tenant: string, id: number) => request<QRCode>('GET', `/tenants/${seg(tenant)}/nodes/${id}/qr`),
+  /** A new code for the place; the old one only says it was replaced from now on (node:write). */
+  rotateQrCode: (tenant: string, id: number) => request<QRCode>('POST', `/tenants/${seg(tenant)}/nodes/${id}/qr/rotate`),
+  /** Where the printable A4 sheet of labels of a community, zone or grid is (HTML; fetched with fetchBlob). */
+  qrLabelsUrl: (tenant: string, id: number) => `/api/v1/tenants/${seg(tenant)}/nodes/${id}/qr-labels`,
 
   listDepartments: (tenant: string) =>
     request<ItemList<Department>>('GET', `/tenants/${seg(tenant)}/departments`).then(items),

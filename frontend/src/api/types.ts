@@ -100,3 +100,29 @@ export interface CasePage {
   items: Case[]
   next_cursor?: string
 }
+
+// --- QR codes (码上办) -----------------------------------------------------------
+
+/** A building's or grid's QR code: the token it holds and where its images are. */
+export type QRCode = Schemas['QRCodeBody']
+
+// --- residents (public, no sign-in) ------------------------------------------------
+
+/** What a scanned code shows: the street, the place and its services, or only that it was replaced. */
+export type Scan = Schemas['ScanOutputBody']
+export type ScanService = Schemas['ServiceBody']
+
+/** What a resident keeps after submitting: the tracking code and the status page. */
+export type AppealReceipt = Schemas['ReceiptBody']
+export type TrackingStatus = Schemas['TrackingBody']['status']
+export type TrackingEvent = Schemas['PublicEventBody']
+export type TrackingRating = Schemas['RatingBody']
+/**
+ * A case as the resident who filed it sees it: no staff names, no internal
+ * data. The server encodes an empty timeline, and no rating, as null (the
+ * public client makes the timeline []).
+ */
+export type Tracking = Omit<Schemas['TrackingBody'], 'timeline' | 'rating'> & {
+  timeline: TrackingEvent[]
+  rating: TrackingRating | null
+}
