@@ -202,6 +202,16 @@ func TestBrowserWorksACaseThroughTheLoop(t *testing.T) {
 		"GRID_NAME=东关社区第1网格", "DEPARTMENT_NAME=派出所", "PASSWORD="+demo.Password, "CHROMIUM="+chromium)
 }
 
+// TestBrowserResidentAppealsOnAPhone: a resident scans a building's QR
+// code on a phone, without signing in, and files an appeal with a photo and
+// a phone number given with consent; the status page follows the case as
+// staff resolve it; the resident rates it and has it handled again. An admin
+// then replaces the code on the node page, and the old code says so.
+func TestBrowserResidentAppealsOnAPhone(t *testing.T) {
+	m, key, chromium := browserMain(t, false)
+	runBrowserScript(t, "residents.e2e.mjs", "BASE_URL="+m.URL(), "API_KEY="+key, "TENANT_CODE=371326001", "CHROMIUM="+chromium)
+}
+
 func TestAdminCreatePrintsASignInLink(t *testing.T) {
 	t.Setenv("FENGQIAO_DATA_DIR", t.TempDir())
 	t.Setenv("DATABASE_URL", "")

@@ -59,6 +59,8 @@ afterEach(() => {
 
 async function mountDetail(permissions: string[]) {
   vi.spyOn(api, 'getNode').mockResolvedValue({ ...grid, permissions })
+  // A grid shows its QR code; the image is not what these tests are about.
+  vi.spyOn(api, 'getQrCode').mockRejectedValue(new Error('not in this test'))
   mount(NodeDetail, {
     props: { tenantCode: tenant.code, nodeId: grid.id, rootIds: [grid.id] },
     global: { plugins: [ElementPlus, i18n] },

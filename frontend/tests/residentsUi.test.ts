@@ -426,7 +426,9 @@ describe('the status page (/t/:code)', () => {
   it('says a refusal (409) plainly', async () => {
     const resolved = tracking({ status: 'resolved', can_reopen: true, reopen_until: '2099-12-08T02:00:00Z' })
     serve((c) =>
-      c.method === 'POST' ? json(409, { title: 'Conflict', status: 409, detail: '申请重新办理的期限已过' }) : json(200, resolved),
+      c.method === 'POST'
+        ? json(409, { title: 'Conflict', status: 409, detail: 'the case can no longer be reopened from here: it has no answer yet, or the time to say so has passed' })
+        : json(200, resolved),
     )
     await open(`/t/${CODE}`)
     $('tracking-reopen-open')!.click()
@@ -435,7 +437,11 @@ describe('the status page (/t/:code)', () => {
     await settle()
     $('tracking-reopen-submit')!.click()
     await settle()
-    expect($('tracking-action-error')?.textContent).toContain('申请重新办理的期限已过')
+    const alert = $('tracking-action-error')?.textContent ?? ''
+    expect(alert).toContain('已超过申请期限')
+    expect(alert).toContain('the time to say so has passed')
+    // The reason stays for another try.
+    expect(field('tracking-reason').value).toBe('还在漏水')
   })
 
   it('hides reopening once reopen_until has passed', async () => {
