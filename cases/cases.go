@@ -174,36 +174,14 @@ func (s *Service) ReportOnce(ctx context.Context, scope tenants.Scope, by Actor,
 		}
 	}
 	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		if in.IdempotencyKey != "" {
-			// The lock makes a second submission with the key wait for the
-			// first to commit, then find its case.
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1::int, hashtext($2))`, scope.TenantID, in.IdempotencyKey); err != nil {
-				return err
-			}
-			earlier, err := scanCase(tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE tenant_id = $1 AND idempotency_key = $2`,
-				scope.TenantID, in.IdempotencyKey))
-			if err == nil {
-				created, replayed = earlier, true
-				return nil
-			}
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-		}
-		// One round trip checks the place and the category.
-		var communityID, zoneID, gridID *int64
-		var placeLive, category bool
-		err := tx.QueryRow(ctx, `SELECT n.community_id, n.zone_id, n.grid_id, n.id IS NOT NULL AND n.archived_at IS NULL,
-				EXISTS (SELECT 1 FROM case_categories WHERE tenant_id = $1 AND id = $3 AND archived_at IS NULL AND (resident_facing OR NOT $4))
-			FROM (SELECT 1) one LEFT JOIN org_nodes n ON n.tenant_id = $1 AND n.id = $2`,
-			scope.TenantID, in.NodeID, in.CategoryID, in.ResidentFacing).Scan(&communityID, &zoneID, &gridID, &placeLive, &category)
+		at, err := intakePlace(ctx, tx, scope.TenantID, in)
 		if err != nil {
 			return err
 		}
-		if !placeLive {
+		if !at.placeLive {
 			problems = append(problems, fengqiao.FieldError{Location: "body.node_id", Message: "no such place in this street", Value: in.NodeID})
 		}
-		if !category {
+		if !at.category {
 			problems = append(problems, fengqiao.FieldError{Location: "body.category_id", Message: "no such category in this street", Value: in.CategoryID})
 		}
 		if len(problems) > 0 {
@@ -213,25 +191,59 @@ func (s *Service) ReportOnce(ctx context.Context, scope tenants.Scope, by Actor,
 		if err != nil {
 			return err
 		}
-		created, err = scanCase(tx.QueryRow(ctx, `INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description,
-				node_id, community_id, zone_id, grid_id, address, latitude, longitude, reporter_name, reporter_phone, idempotency_key)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, nullif($17, '')) RETURNING `+caseColumns,
+		// A matching rule dispatches the case as it comes in (自动分拨):
+		// the same statement writes it dispatched, with both timeline lines.
+		var departmentID *int64
+		var leader, dispatchNote string
+		var acceptHours, completeHours *int
+		if at.rule != nil {
+			departmentID, leader = &at.rule.DepartmentID, at.rule.LeaderName
+			if leader == "" {
+				leader = DefaultLeader
+			}
+			dispatchNote = fmt.Sprintf("按分拨规则 %d 自动分拨", at.rule.ID)
+			acceptHours, completeHours = &at.deadlines.AcceptHours, &at.deadlines.CompleteHours
+		}
+		created, err = scanCase(tx.QueryRow(ctx, `WITH c AS (
+				INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description,
+					node_id, community_id, zone_id, grid_id, address, latitude, longitude, reporter_name, reporter_phone, idempotency_key,
+					status, department_id, leader_name, dispatched_at, accept_due, complete_due)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, nullif($17, ''),
+					CASE WHEN $18::bigint IS NULL THEN 'reported' ELSE 'dispatched' END, $18, $19,
+					CASE WHEN $18::bigint IS NOT NULL THEN now() END, now() + make_interval(hours => $20), now() + make_interval(hours => $21))
+				ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+				RETURNING *),
+			events AS (
+				INSERT INTO case_events (tenant_id, case_id, actor, actor_role, action, from_status, to_status, note)
+				SELECT tenant_id, id, $22, $23, 'report', NULL, 'reported', channel FROM c
+				UNION ALL
+				SELECT tenant_id, id, 'system', 'system', 'dispatch', 'reported', 'dispatched', $24 FROM c WHERE status = 'dispatched')
+			SELECT `+caseColumns+` FROM c AS cases`,
 			scope.TenantID, code, in.Channel, in.CategoryID, in.Grade, in.Title, in.Description,
-			in.NodeID, communityID, zoneID, gridID, strings.TrimSpace(in.Address), in.Latitude, in.Longitude,
-			strings.TrimSpace(in.ReporterName), strings.TrimSpace(in.ReporterPhone), in.IdempotencyKey))
+			in.NodeID, at.communityID, at.zoneID, at.gridID, strings.TrimSpace(in.Address), in.Latitude, in.Longitude,
+			strings.TrimSpace(in.ReporterName), strings.TrimSpace(in.ReporterPhone), in.IdempotencyKey,
+			departmentID, leader, acceptHours, completeHours, by.Name, by.Role, dispatchNote))
+		if errors.Is(err, pgx.ErrNoRows) && in.IdempotencyKey != "" {
+			// The key's first submission made the case (the insert waited
+			// for it to commit): this one is the same submission.
+			created, err = scanCase(tx.QueryRow(ctx, `SELECT `+caseColumns+` FROM cases WHERE tenant_id = $1 AND idempotency_key = $2`,
+				scope.TenantID, in.IdempotencyKey))
+			replayed = err == nil
+			return err
+		}
 		if err != nil {
 			return fmt.Errorf("insert case: %w", err)
-		}
-		if err := record(ctx, tx, scope.TenantID, created.ID, by, "report", "", Reported, in.Channel); err != nil {
-			return err
 		}
 		for i, p := range in.Photos {
 			if _, err := storePhoto(ctx, tx, scope.TenantID, created, by, p, photoTypes[i]); err != nil {
 				return err
 			}
 		}
+		if created.Status != Dispatched {
+			return nil
+		}
 		var batch jobs.Batch
-		if created, err = s.autoDispatch(ctx, tx, &batch, scope.TenantID, created); err != nil {
+		if err := s.afterDispatch(ctx, tx, &batch, scope.TenantID, created, &at.deadlines); err != nil {
 			return err
 		}
 		return batch.Insert(ctx, tx, s.jobs)
@@ -251,10 +263,6 @@ type Step struct {
 	AcceptDue    time.Time
 	CompleteDue  time.Time
 	MergeInto    int64 // merge
-
-	// policy is the deadline policy a dispatch's deadlines came from, when
-	// the caller has read it already (autoDispatch); nil: read it.
-	policy *Deadlines
 }
 
 // Take applies a step to a case: the state machine decides whether it is
@@ -305,7 +313,7 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, batch *jobs.Batch, tenan
 	}
 	switch step.Action {
 	case Dispatch:
-		return out, s.afterDispatch(ctx, tx, batch, tenantID, out, step.policy)
+		return out, s.afterDispatch(ctx, tx, batch, tenantID, out, nil)
 	case Merge:
 		// Both timelines keep the merge: the duplicate says where it
 		// went, the case it joined says what joined it.
@@ -315,26 +323,51 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, batch *jobs.Batch, tenan
 	return out, nil
 }
 
-// autoDispatch sends a newly reported case where the street's most
-// specific rule says, with the rule's leader and the deadline policy's
-// windows (自动分拨). Without a rule the case waits in the centre's queue.
-func (s *Service) autoDispatch(ctx context.Context, tx pgx.Tx, batch *jobs.Batch, tenantID int64, c Case) (Case, error) {
-	rule, found, err := matchRule(ctx, tx, tenantID, c.ID)
-	if err != nil || !found {
-		return c, err
-	}
-	d, err := deadlinesIn(ctx, tx, tenantID, c.CategoryID, c.Grade)
+// intake is what a report's place and category say: whether they are
+// valid, the place's ancestors, and the dispatch rule and deadline policy
+// that apply there.
+type intake struct {
+	communityID, zoneID, gridID *int64
+	placeLive, category         bool
+	rule                        *Rule // nil: no rule; the case waits in the centre's queue
+	deadlines                   Deadlines
+}
+
+// intakePlace reads the intake in one round trip.
+func intakePlace(ctx context.Context, tx pgx.Tx, tenantID int64, in NewCase) (intake, error) {
+	var at intake
+	var ruleID, ruleDepartment *int64
+	var ruleLeader *string
+	var policy DeadlinePolicy
+	var policyID *int64
+	var acceptHours, completeHours *int
+	err := tx.QueryRow(ctx, `SELECT n.community_id, n.zone_id, n.grid_id, n.id IS NOT NULL AND n.archived_at IS NULL,
+			EXISTS (SELECT 1 FROM case_categories WHERE tenant_id = $1 AND id = $2 AND archived_at IS NULL AND (resident_facing OR NOT $5)),
+			r.id, r.department_id, r.leader_name, p.id, p.accept_hours, p.complete_hours, p.remind_at_percent
+		FROM (SELECT $1::bigint AS tenant_id, $2::bigint AS category_id) k
+		LEFT JOIN org_nodes n ON n.tenant_id = k.tenant_id AND n.id = $4
+		CROSS JOIN LATERAL (SELECT k.tenant_id, k.category_id, n.community_id, n.zone_id, n.grid_id) at
+		LEFT JOIN LATERAL (`+ruleAt+`) r ON true
+		LEFT JOIN LATERAL (`+policyOf+`) p ON true`,
+		tenantID, in.CategoryID, in.Grade, in.NodeID, in.ResidentFacing).
+		Scan(&at.communityID, &at.zoneID, &at.gridID, &at.placeLive, &at.category,
+			&ruleID, &ruleDepartment, &ruleLeader, &policyID, &acceptHours, &completeHours, &policy.RemindAtPercent)
 	if err != nil {
-		return Case{}, err
+		return intake{}, fmt.Errorf("read the place, category and dispatch rule: %w", err)
 	}
-	leader := rule.LeaderName
-	if leader == "" {
-		leader = DefaultLeader
+	if ruleID != nil {
+		at.rule = &Rule{ID: *ruleID, CategoryID: in.CategoryID, DepartmentID: *ruleDepartment, LeaderName: *ruleLeader}
 	}
-	now := time.Now()
-	return s.apply(ctx, tx, batch, tenantID, Actor{Name: "system", Role: "system"}, c, Step{Action: Dispatch, DepartmentID: rule.DepartmentID,
-		LeaderName: leader, AcceptDue: now.Add(time.Duration(d.AcceptHours) * time.Hour),
-		CompleteDue: now.Add(time.Duration(d.CompleteHours) * time.Hour), Note: fmt.Sprintf("按分拨规则 %d 自动分拨", rule.ID), policy: &d})
+	var missing error = pgx.ErrNoRows
+	if policyID != nil {
+		missing = nil
+		policy.ID, policy.AcceptHours, policy.CompleteHours = *policyID, *acceptHours, *completeHours
+		if policy.RemindAtPercent == nil {
+			policy.RemindAtPercent = []int{}
+		}
+	}
+	at.deadlines, err = policyDeadlines(policy, missing, in.Grade)
+	return at, err
 }
 
 // check validates what the action needs.

@@ -18,7 +18,8 @@ func (s *Service) WithJobs(j jobs.Inserter) *Service {
 }
 
 // afterDispatch tells the department of its assignment and schedules the
-// dispatch's reminders and breaches, in the dispatch's transaction. The
+// first job of each deadline window's chain (its first reminder; each job
+// schedules the next, up to the breach), in the dispatch's transaction. The
 // deadlines are the dispatch's own; only the reminder percentages come
 // from the deadline policy (policy, or read here when nil).
 func (s *Service) afterDispatch(ctx context.Context, tx pgx.Tx, batch *jobs.Batch, tenantID int64, c Case, policy *Deadlines) error {
@@ -50,27 +51,9 @@ func (s *Service) afterDispatch(ctx context.Context, tx pgx.Tx, batch *jobs.Batc
 		}
 		policy = &p
 	}
-	start := *c.DispatchedAt
-	for _, w := range []struct {
-		name string
-		due  time.Time
-	}{{jobs.WindowAccept, *c.AcceptDue}, {jobs.WindowComplete, *c.CompleteDue}} {
-		span := w.due.Sub(start)
-		for _, p := range policy.RemindAtPercent {
-			at := start.Add(span * time.Duration(p) / 100)
-			addDeadline(batch, jobs.DeadlineArgs{TenantID: tenantID, CaseID: c.ID, Window: w.name, Action: jobs.KindRemind,
-				Percent: p, DispatchedAt: start}, at)
-		}
-		addDeadline(batch, jobs.DeadlineArgs{TenantID: tenantID, CaseID: c.ID, Window: w.name, Action: jobs.KindBreach,
-			DispatchedAt: start}, w.due)
-	}
+	jobs.ScheduleDeadline(batch, jobs.FirstDeadline(tenantID, c.ID, jobs.WindowAccept, *c.DispatchedAt, policy.RemindAtPercent), *c.AcceptDue)
+	jobs.ScheduleDeadline(batch, jobs.FirstDeadline(tenantID, c.ID, jobs.WindowComplete, *c.DispatchedAt, policy.RemindAtPercent), *c.CompleteDue)
 	return nil
-}
-
-func addDeadline(batch *jobs.Batch, args jobs.DeadlineArgs, at time.Time) {
-	opts := args.InsertOpts()
-	opts.ScheduledAt = at
-	batch.Add(args, &opts)
 }
 
 var cst = time.FixedZone("CST", 8*3600)

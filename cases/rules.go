@@ -171,21 +171,27 @@ func (s *Service) SuggestDepartment(ctx context.Context, scope tenants.Scope, ca
 	return rule, found, nil
 }
 
+// ruleAt is the most specific live rule for a category at a place, as a
+// lateral subquery over a row "at" with tenant_id, category_id,
+// community_id, zone_id and grid_id. Node ids are unique across levels, so
+// a rule's node equal to one of the ancestor columns both matches and says
+// the level.
+const ruleAt = `SELECT r.id, r.category_id, coalesce(r.node_id, 0) AS node_id, r.department_id, r.priority, r.leader_name
+	FROM dispatch_rules r
+	JOIN departments d ON d.tenant_id = r.tenant_id AND d.id = r.department_id AND d.archived_at IS NULL
+	WHERE r.tenant_id = at.tenant_id AND r.category_id = at.category_id AND r.archived_at IS NULL
+		AND (r.node_id IS NULL OR r.node_id IN (at.community_id, at.zone_id, at.grid_id))
+	ORDER BY CASE r.node_id WHEN at.grid_id THEN 3 WHEN at.zone_id THEN 2 WHEN at.community_id THEN 1 ELSE 0 END DESC,
+		r.priority, r.id
+	LIMIT 1`
+
 // matchRule finds the most specific live rule for a case, in the caller's
 // transaction.
 func matchRule(ctx context.Context, tx pgx.Tx, tenantID, caseID int64) (Rule, bool, error) {
 	var rule Rule
-	// Node ids are unique across levels, so a rule's node equal to one
-	// of the case's ancestor columns both matches and says the level.
-	err := tx.QueryRow(ctx, `SELECT r.id, r.category_id, coalesce(r.node_id, 0), r.department_id, r.priority, r.leader_name
-		FROM cases c
-		JOIN dispatch_rules r ON r.tenant_id = c.tenant_id AND r.category_id = c.category_id AND r.archived_at IS NULL
-			AND (r.node_id IS NULL OR r.node_id IN (c.community_id, c.zone_id, c.grid_id))
-		JOIN departments d ON d.tenant_id = r.tenant_id AND d.id = r.department_id AND d.archived_at IS NULL
-		WHERE c.tenant_id = $1 AND c.id = $2
-		ORDER BY CASE r.node_id WHEN c.grid_id THEN 3 WHEN c.zone_id THEN 2 WHEN c.community_id THEN 1 ELSE 0 END DESC,
-			r.priority, r.id
-		LIMIT 1`, tenantID, caseID).
+	err := tx.QueryRow(ctx, `SELECT r.id, r.category_id, r.node_id, r.department_id, r.priority, r.leader_name
+		FROM cases at CROSS JOIN LATERAL (`+ruleAt+`) r
+		WHERE at.tenant_id = $1 AND at.id = $2`, tenantID, caseID).
 		Scan(&rule.ID, &rule.CategoryID, &rule.NodeID, &rule.DepartmentID, &rule.Priority, &rule.LeaderName)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
@@ -344,12 +350,22 @@ func (s *Service) DeadlinesFor(ctx context.Context, scope tenants.Scope, categor
 	return out, nil
 }
 
+// policyOf is the deadline policy for a category and grade: the
+// category's, else the street's any-category one. $1 is the tenant, $2 the
+// category, $3 the grade; no row means the built-in default.
+const policyOf = `SELECT ` + policyColumns + ` FROM deadline_policies
+	WHERE tenant_id = $1 AND grade = $3 AND (category_id = $2 OR category_id IS NULL)
+	ORDER BY category_id NULLS LAST LIMIT 1`
+
 // deadlinesIn picks the policy inside the caller's transaction: the
 // category's, else the street's any-category one, else the built-in default.
 func deadlinesIn(ctx context.Context, tx pgx.Tx, tenantID, categoryID int64, grade string) (Deadlines, error) {
-	p, err := scanPolicy(tx.QueryRow(ctx, `SELECT `+policyColumns+` FROM deadline_policies
-		WHERE tenant_id = $1 AND grade = $3 AND (category_id = $2 OR category_id IS NULL)
-		ORDER BY category_id NULLS LAST LIMIT 1`, tenantID, categoryID, grade))
+	p, err := scanPolicy(tx.QueryRow(ctx, policyOf, tenantID, categoryID, grade))
+	return policyDeadlines(p, err, grade)
+}
+
+// policyDeadlines turns a policy read (or its absence) into deadlines.
+func policyDeadlines(p DeadlinePolicy, err error, grade string) (Deadlines, error) {
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		out := defaultDeadlines[grade]

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,6 +49,41 @@ type DeadlineArgs struct {
 	Action       string    `json:"action" river:"unique"` // KindRemind or KindBreach (not "Kind": River's JobArgs method)
 	Percent      int       `json:"percent,omitempty" river:"unique"`
 	DispatchedAt time.Time `json:"dispatched_at" river:"unique"`
+	// Later are the window's reminder percentages still to come. A window
+	// is a chain: each job schedules the next when it runs, so a dispatch
+	// inserts one job per window, not one per reminder.
+	Later []int `json:"later,omitempty"`
+}
+
+// FirstDeadline is the first job of a window's chain: its first reminder,
+// or the breach when there are none.
+func FirstDeadline(tenantID, caseID int64, window string, dispatchedAt time.Time, remindAtPercent []int) DeadlineArgs {
+	later := slices.Sorted(slices.Values(remindAtPercent))
+	return DeadlineArgs{TenantID: tenantID, CaseID: caseID, Window: window, DispatchedAt: dispatchedAt, Later: later}.next()
+}
+
+// next is the step after this one: the next reminder, else the breach.
+func (a DeadlineArgs) next() DeadlineArgs {
+	n := DeadlineArgs{TenantID: a.TenantID, CaseID: a.CaseID, Window: a.Window, DispatchedAt: a.DispatchedAt, Action: KindBreach}
+	if len(a.Later) > 0 {
+		n.Action, n.Percent, n.Later = KindRemind, a.Later[0], a.Later[1:]
+	}
+	return n
+}
+
+// ScheduleDeadline adds a deadline job to batch at its time in the window
+// ending at due. A time already past makes the job available at once:
+// River would otherwise hold it until its scheduler's next round.
+func ScheduleDeadline(batch *Batch, a DeadlineArgs, due time.Time) {
+	opts := a.InsertOpts()
+	at := due
+	if a.Action == KindRemind {
+		at = a.DispatchedAt.Add(due.Sub(a.DispatchedAt) * time.Duration(a.Percent) / 100)
+	}
+	if at.After(time.Now()) {
+		opts.ScheduledAt = at
+	}
+	batch.Add(a, &opts)
 }
 
 // Kind is River's name for the job.
@@ -64,6 +100,9 @@ func (DeadlineArgs) InsertOpts() river.InsertOpts {
 type DeadlineWorker struct {
 	river.WorkerDefaults[DeadlineArgs]
 	DB *tenants.DB
+	// Jobs inserts the chain's next step; nil: the River client working the
+	// job (tests working a job by hand set it).
+	Jobs Inserter
 }
 
 // Register adds the workers to a River bundle; sender delivers
@@ -109,6 +148,9 @@ func (w *DeadlineWorker) Work(ctx context.Context, job *river.Job[DeadlineArgs])
 		var batch Batch
 		if a.Action == KindRemind {
 			err = remind(ctx, tx, &batch, c, a)
+			if due := c.due(a.Window); due != nil {
+				ScheduleDeadline(&batch, a.next(), *due)
+			}
 		} else {
 			err = escalate(ctx, tx, &batch, escalation{tenantID: a.TenantID, caseID: a.CaseID, status: c.status, trackingCode: c.trackingCode,
 				title: c.title, departmentID: deref(c.departmentID), level: c.escalationLevel, window: a.Window,
@@ -117,7 +159,11 @@ func (w *DeadlineWorker) Work(ctx context.Context, job *river.Job[DeadlineArgs])
 		if err != nil {
 			return err
 		}
-		return batch.Insert(ctx, tx, inserterFrom(ctx))
+		inserter := w.Jobs
+		if inserter == nil {
+			inserter = inserterFrom(ctx)
+		}
+		return batch.Insert(ctx, tx, inserter)
 	})
 	if err != nil {
 		return fmt.Errorf("%s %s deadline of case %d: %w", a.Action, a.Window, a.CaseID, err)
@@ -141,11 +187,16 @@ func movedOn(c deadlineCase, a DeadlineArgs) bool {
 	return true
 }
 
-func remind(ctx context.Context, tx pgx.Tx, batch *Batch, c deadlineCase, a DeadlineArgs) error {
-	due := c.acceptDue
-	if a.Window == WindowComplete {
-		due = c.completeDue
+// due is the deadline a window ends at.
+func (c deadlineCase) due(window string) *time.Time {
+	if window == WindowComplete {
+		return c.completeDue
 	}
+	return c.acceptDue
+}
+
+func remind(ctx context.Context, tx pgx.Tx, batch *Batch, c deadlineCase, a DeadlineArgs) error {
+	due := c.due(a.Window)
 	body := fmt.Sprintf("%s时限已过%d%%", windowNames[a.Window], a.Percent)
 	if due != nil {
 		body += "，截止时间 " + due.In(shanghai).Format("2006-01-02 15:04")

@@ -25,6 +25,7 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 type bundle struct {
+	client   *river.Client[pgx.Tx] // inserts only
 	db       *pgtest.DB
 	tdb      *tenants.DB
 	svc      *cases.Service
@@ -40,7 +41,7 @@ func setup(t *testing.T) *bundle {
 	st := casetest.New(t)
 	client, err := river.NewClient(riverpgxv5.New(st.DB.App), &river.Config{}) // insert only
 	require.NoError(t, err)
-	return &bundle{db: st.DB, tdb: st.TDB, svc: cases.NewService(st.TDB).WithJobs(client), scope: st.Scope,
+	return &bundle{client: client, db: st.DB, tdb: st.TDB, svc: cases.NewService(st.TDB).WithJobs(client), scope: st.Scope,
 		building: st.Building, category: st.Category, police: st.Police, center: cases.Actor{Name: "陈静", Role: "dispatcher"}}
 }
 
@@ -64,25 +65,61 @@ func (b *bundle) dispatch(t *testing.T, caseID int64, acceptIn, completeIn time.
 	return c
 }
 
-// job finds the job the dispatch scheduled for a window and action (and
-// percent, for reminders) in River's table.
+// job is the deadline job of a dispatch's window and step (percent, for
+// reminders), as its chain schedules it.
 func (b *bundle) job(t *testing.T, c cases.Case, window, action string, percent int) *river.Job[jobs.DeadlineArgs] {
+	t.Helper()
+	args := jobs.DeadlineArgs{TenantID: b.scope.TenantID, CaseID: c.ID, Window: window, Action: action, Percent: percent, DispatchedAt: *c.DispatchedAt}
+	raw, err := json.Marshal(args)
+	require.NoError(t, err)
+	return &river.Job[jobs.DeadlineArgs]{JobRow: &rivertype.JobRow{Kind: args.Kind(), EncodedArgs: raw}, Args: args}
+}
+
+// scheduledJob is the one deadline job of a case's window in River's table
+// with this action and percent, and when it is due.
+func (b *bundle) scheduledJob(t *testing.T, c cases.Case, window, action string, percent int) (*river.Job[jobs.DeadlineArgs], time.Time) {
 	t.Helper()
 	var raw []byte
 	var id int64
-	err := b.db.Owner.QueryRow(context.Background(), `SELECT id, args FROM river_job WHERE kind = 'case_deadline'
+	var at time.Time
+	err := b.db.Owner.QueryRow(context.Background(), `SELECT id, args, scheduled_at FROM river_job WHERE kind = 'case_deadline'
 		AND (args->>'case_id')::bigint = $1 AND args->>'window' = $2 AND args->>'action' = $3
 		AND coalesce((args->>'percent')::int, 0) = $4 AND (args->>'dispatched_at')::timestamptz = $5`,
-		c.ID, window, action, percent, *c.DispatchedAt).Scan(&id, &raw)
+		c.ID, window, action, percent, *c.DispatchedAt).Scan(&id, &raw, &at)
 	require.NoError(t, err, "%s %s %d job of case %d", window, action, percent, c.ID)
 	var args jobs.DeadlineArgs
 	require.NoError(t, json.Unmarshal(raw, &args))
-	return &river.Job[jobs.DeadlineArgs]{JobRow: &rivertype.JobRow{ID: id, Kind: args.Kind(), EncodedArgs: raw}, Args: args}
+	return &river.Job[jobs.DeadlineArgs]{JobRow: &rivertype.JobRow{ID: id, Kind: args.Kind(), EncodedArgs: raw}, Args: args}, at
 }
 
 func (b *bundle) work(t *testing.T, job *river.Job[jobs.DeadlineArgs]) {
 	t.Helper()
 	require.NoError(t, (&jobs.DeadlineWorker{DB: b.tdb}).Work(context.Background(), job))
+}
+
+func TestEachDeadlineJobSchedulesTheNext(t *testing.T) {
+	b := setup(t)
+	c := b.dispatched(t, 10*time.Hour, 100*time.Hour)
+	start := *c.DispatchedAt
+	worker := &jobs.DeadlineWorker{DB: b.tdb, Jobs: b.client}
+	for _, window := range []struct {
+		name string
+		due  time.Time
+	}{{jobs.WindowAccept, *c.AcceptDue}, {jobs.WindowComplete, *c.CompleteDue}} {
+		first, at := b.scheduledJob(t, c, window.name, jobs.KindRemind, 50)
+		require.WithinDuration(t, start.Add(window.due.Sub(start)/2), at, time.Millisecond, "dispatch schedules the first reminder")
+		require.NoError(t, worker.Work(context.Background(), first))
+		second, at := b.scheduledJob(t, c, window.name, jobs.KindRemind, 80)
+		require.WithinDuration(t, start.Add(window.due.Sub(start)*8/10), at, time.Millisecond, "the reminder schedules the next")
+		require.NoError(t, worker.Work(context.Background(), second))
+		breach, at := b.scheduledJob(t, c, window.name, jobs.KindBreach, 0)
+		require.WithinDuration(t, window.due, at, time.Millisecond, "the last reminder schedules the breach, at the deadline")
+		require.NoError(t, worker.Work(context.Background(), breach))
+	}
+	var total int
+	require.NoError(t, b.db.Owner.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'case_deadline'
+		AND (args->>'case_id')::bigint = $1`, c.ID).Scan(&total))
+	require.Equal(t, 6, total, "a breach ends its chain")
 }
 
 type state struct {
@@ -245,7 +282,7 @@ func TestRiverWorksScheduledDeadlines(t *testing.T) {
 
 	// Each notification went out by SMS to the department's staff, by mail
 	// to the centre's (who have no phone on record).
-	require.Eventually(t, func() bool { return len(sender.messages()) >= 3 }, 10*time.Second, 100*time.Millisecond)
+	require.Eventually(t, func() bool { return len(sender.messages()) >= 4 }, 10*time.Second, 100*time.Millisecond) // assignment, two reminders, escalation
 	got := sender.messages()
 	require.Contains(t, got, "sms "+police.phone+" 新交办："+c.TrackingCode+" 楼道堆放杂物")
 	require.Contains(t, got, "sms "+police.phone+" 催办："+c.TrackingCode+" 楼道堆放杂物")
