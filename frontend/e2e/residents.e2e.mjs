@@ -50,15 +50,29 @@ async function call(method, path, body) {
   return text ? JSON.parse(text) : undefined
 }
 
-/** The first building of the street: down the tree one first child at a time. */
+/** The first building of the street and its grid: down the tree one first child at a time. */
 async function firstBuilding() {
   step(`find a building of street ${TENANT_CODE}`)
   let node = (await call('GET', '/nodes')).items?.[0]
+  let grid = null
   while (node && node.kind !== 'building') {
+    if (node.kind === 'grid') grid = node
     node = (await call('GET', `/nodes?parent_id=${node.id}`)).items?.find((n) => !n.archived)
   }
-  assert(node, 'the street has no building')
-  return node
+  assert(node && grid, 'the street has no building in a grid')
+  return { building: node, grid }
+}
+
+/** Opens a node of the street's tree through the search box. */
+async function openNode(page, node) {
+  await page.fill(sel('node-search'), node.code)
+  const hit = page.locator(`${sel('search-hit')}[data-code="${node.code}"]`)
+  await hit.waitFor({ state: 'visible' })
+  await hit.click()
+  await page.waitForFunction(
+    ([id, code]) => document.querySelector(`[data-testid="${id}"]`)?.textContent?.trim() === code,
+    ['node-detail-code', node.code],
+  )
 }
 
 let browser
@@ -236,17 +250,25 @@ async function staffReopened(id) {
   assert(c.attachments?.length === 1, `the case has ${c.attachments?.length ?? 0} photos after reopening`)
 }
 
-/** The admin opens the building on the street's tree: its code, and replacing it. */
-async function replaceCode(building, token) {
+/** The admin prints the grid's labels, opens the building on the tree, and replaces its code. */
+async function replaceCode(building, grid, token) {
   const page = await open('admin', DESKTOP)
-  step('the admin opens the building on the tree: its QR code is shown')
+  step(`the admin prints the QR labels of ${grid.name}: an A4 sheet in a new tab`)
   await page.goto(`${BASE_URL}/#key=${encodeURIComponent(API_KEY)}`)
   await page.waitForSelector(sel('header-scope'))
   await page.goto(`${BASE_URL}/streets/${TENANT_CODE}`)
-  await page.fill(sel('node-search'), building.code)
-  const hit = page.locator(`${sel('search-hit')}[data-code="${building.code}"]`)
-  await hit.waitFor({ state: 'visible' })
-  await hit.click()
+  await openNode(page, grid)
+  const [sheet] = await Promise.all([page.context().waitForEvent('page'), page.click(sel('node-qr-labels'))])
+  await sheet.waitForURL(/^blob:/)
+  await sheet.waitForSelector('.sheet .label svg')
+  const labels = await sheet.locator('.label').count()
+  const sheetText = await sheet.locator('body').innerText()
+  assert(labels >= 2 && sheetText.includes(building.code) && sheetText.includes('码上办'), `the sheet has ${labels} labels and reads "${sheetText.slice(0, 200)}"`)
+  await screenshot(sheet, 'residents-labels')
+  await sheet.close()
+
+  step('the admin opens the building on the tree: its QR code is shown')
+  await openNode(page, building)
   await page.locator(`${sel('node-qr')}[data-token="${token}"]`).waitFor({ state: 'visible' })
   await page.locator(`${sel('node-qr-image')}[src^="blob:"]`).waitFor({ state: 'visible' })
   const loaded = await page.locator(sel('node-qr-image')).evaluate((img) => img.complete && img.naturalWidth > 0)
@@ -301,7 +323,7 @@ async function main() {
   writeFileSync(photoFile, PHOTO)
   let failed = false
   try {
-    const building = await firstBuilding()
+    const { building, grid } = await firstBuilding()
     step(`get the QR code of ${building.name} (${building.code})`)
     const qr = await call('GET', `/nodes/${building.id}/qr`)
     assert(qr.token && qr.url.endsWith(`/q/${qr.token}`), `the QR code is ${JSON.stringify(qr)}`)
@@ -311,7 +333,7 @@ async function main() {
     const id = await resolve(code)
     await rateAndReopen(phone, code)
     await staffReopened(id)
-    const fresh = await replaceCode(building, qr.token)
+    const fresh = await replaceCode(building, grid, qr.token)
     await oldCodeReplaced(phone, qr.token, fresh)
   } catch (e) {
     failed = true

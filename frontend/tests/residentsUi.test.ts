@@ -300,13 +300,16 @@ describe('the appeal page (/q/:token)', () => {
     expect($('appeal-form')).not.toBeNull()
   })
 
-  it('says the photos are too large on a 413, and switches to the replaced page on a 410', async () => {
+  it('says the photos are too large on a 413, not photos on a 415, and switches to the replaced page on a 410', async () => {
     let status = 413
     serve((c) => (c.method === 'POST' ? json(status, { title: 'x', status }) : json(200, live)))
     await open(`/q/${TOKEN}`)
     await fillBasics()
     await submit()
     expect(await fieldError('appeal-photos')).toContain('照片太大')
+    status = 415
+    await submit()
+    expect(await fieldError('appeal-photos')).toBe('照片须为 JPG、PNG 或 WebP 格式，每张不超过 5 MB，最多 3 张')
     status = 410
     await submit()
     expect($('scan-replaced')).not.toBeNull()
