@@ -72,9 +72,9 @@ func (s *Service) caseOf(ctx context.Context, code string) (tenants.Scope, int64
 		return tenants.Scope{}, 0, err
 	}
 	var tenantID, id int64
-	err = s.db.Tx(ctx, tenants.Scope{TrackingCode: code}, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT tenant_id, id FROM cases WHERE tracking_code = $1`, code).Scan(&tenantID, &id)
-	})
+	err = s.db.Read(ctx, tenants.Scope{TrackingCode: code}, func(row pgx.Row) error {
+		return row.Scan(&tenantID, &id)
+	}, `SELECT tenant_id, id FROM cases WHERE tracking_code = $1`, code)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return tenants.Scope{}, 0, fengqiao.Errorf(fengqiao.ENOTFOUND, "no case has tracking code %s", code)
 	}

@@ -155,10 +155,9 @@ func (s *Service) Resolve(ctx context.Context, token string) (Scan, error) {
 	}
 	var sc Scan
 	var replaced *time.Time
-	err := s.db.Tx(ctx, tenants.Scope{QRToken: token}, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT tenant_id, node_id, replaced_at FROM qr_codes WHERE token = $1`, token).
-			Scan(&sc.TenantID, &sc.NodeID, &replaced)
-	})
+	err := s.db.Read(ctx, tenants.Scope{QRToken: token}, func(row pgx.Row) error {
+		return row.Scan(&sc.TenantID, &sc.NodeID, &replaced)
+	}, `SELECT tenant_id, node_id, replaced_at FROM qr_codes WHERE token = $1`, token)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Scan{}, notFound
 	}

@@ -49,9 +49,7 @@ func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 func (db *DB) Tx(ctx context.Context, scope Scope, fn func(pgx.Tx) error) (err error) {
 	var batch pgx.Batch
 	batch.BeginTx(pgx.TxOptions{})
-	batch.Queue(`SELECT set_config('app.tenant_id', $1, true), set_config('app.county_id', $2, true), set_config('app.identity_id', $3, true),
-			set_config('app.qr_token', $4, true), set_config('app.tracking_code', $5, true)`,
-		idSetting(scope.TenantID), idSetting(scope.CountyID), scope.IdentityID, scope.QRToken, scope.TrackingCode)
+	batch.Queue(setScope, scope.settings()...)
 	results := db.pool.SendBatch(ctx, &batch)
 	tx := results.Tx()
 	// Deferred before Close: when the batch fails, Rollback is what hands
@@ -71,6 +69,34 @@ func (db *DB) Tx(ctx context.Context, scope Scope, fn func(pgx.Tx) error) (err e
 		return fmt.Errorf("commit: %w", mapPgError(err))
 	}
 	return nil
+}
+
+// Read runs one single-row query in scope in one round trip: BEGIN, the
+// scope's settings, the query and COMMIT go to the server as one pipeline.
+// For the lookups every request makes (its street, the node it touches, a
+// scanned code), where Tx would take three round trips. scan sees the row
+// as QueryRow's Scan would, pgx.ErrNoRows included.
+func (db *DB) Read(ctx context.Context, scope Scope, scan func(pgx.Row) error, sql string, args ...any) error {
+	var batch pgx.Batch
+	batch.Queue(`BEGIN READ ONLY`)
+	batch.Queue(setScope, scope.settings()...)
+	var scanErr error
+	batch.Queue(sql, args...).QueryRow(func(row pgx.Row) error {
+		scanErr = scan(row)
+		return nil
+	})
+	batch.Queue(`COMMIT`)
+	if err := db.pool.SendBatch(ctx, &batch).Close(); err != nil {
+		return fmt.Errorf("scoped read: %w", err)
+	}
+	return scanErr
+}
+
+const setScope = `SELECT set_config('app.tenant_id', $1, true), set_config('app.county_id', $2, true), set_config('app.identity_id', $3, true),
+	set_config('app.qr_token', $4, true), set_config('app.tracking_code', $5, true)`
+
+func (s Scope) settings() []any {
+	return []any{idSetting(s.TenantID), idSetting(s.CountyID), s.IdentityID, s.QRToken, s.TrackingCode}
 }
 
 func idSetting(id int64) string {

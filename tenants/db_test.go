@@ -74,3 +74,36 @@ func TestTxReleasesConnectionWhenBeginFails(t *testing.T) {
 	}), "the failed Tx did not hand its connection back to the pool")
 	require.Positive(t, n)
 }
+
+// TestReadIsScopedAndLeavesNothingBehind: a one-round-trip read sees its
+// scope's rows only, reports a missing row as pgx.ErrNoRows, and leaves no
+// setting on the pooled connection for the next user.
+func TestReadIsScopedAndLeavesNothingBehind(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	cfg, err := pgxpool.ParseConfig(b.db.AppURL)
+	require.NoError(t, err)
+	cfg.MaxConns = 1 // every call below shares one connection
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(pool.Close)
+	db := tenants.NewDB(pool)
+	count := func(scope tenants.Scope) int {
+		var n int
+		require.NoError(t, db.Read(ctx, scope, func(row pgx.Row) error { return row.Scan(&n) }, `SELECT count(*) FROM departments`))
+		return n
+	}
+	own := count(b.scopeA)
+	require.Positive(t, own)
+	require.EqualValues(t, own, queryInt(t, b.svc.DB(), b.scopeA, `SELECT count(*) FROM departments WHERE tenant_id = $1`, b.tenantA.ID))
+	require.Zero(t, count(tenants.Scope{}), "the previous read's tenant setting is gone")
+	err = db.Read(ctx, b.scopeA, func(row pgx.Row) error {
+		var id int64
+		return row.Scan(&id)
+	}, `SELECT id FROM departments WHERE tenant_id = $1`, b.tenantB.ID)
+	require.ErrorIs(t, err, pgx.ErrNoRows, "street B's rows are not there for street A")
+	err = db.Read(ctx, b.scopeA, func(row pgx.Row) error { return row.Scan(new(int)) }, `SELECT 1/0`)
+	require.Error(t, err)
+	require.Equal(t, own, count(b.scopeA), "a failed read leaves the connection usable")
+}

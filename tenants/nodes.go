@@ -190,10 +190,13 @@ func getNode(ctx context.Context, tx pgx.Tx, tenantID, id int64) (Node, error) {
 // Node returns one node, archived or not.
 func (s *Service) Node(ctx context.Context, scope Scope, id int64) (Node, error) {
 	var n Node
-	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) (err error) {
-		n, err = getNode(ctx, tx, scope.TenantID, id)
+	err := s.db.Read(ctx, scope, func(row pgx.Row) (err error) {
+		n, err = scanNode(row)
 		return err
-	})
+	}, `SELECT `+nodeColumns+` FROM org_nodes n WHERE n.tenant_id = $1 AND n.id = $2`, scope.TenantID, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Node{}, fengqiao.Errorf(fengqiao.ENOTFOUND, "node %d not found", id)
+	}
 	if err != nil {
 		return Node{}, fmt.Errorf("load node %d: %w", id, err)
 	}

@@ -154,11 +154,10 @@ func (s *Service) TenantByID(ctx context.Context, scope Scope, id int64) (Tenant
 
 func (s *Service) tenant(ctx context.Context, scope Scope, where string, arg any) (Tenant, error) {
 	var t Tenant
-	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) (err error) {
-		t, err = scanTenant(tx.QueryRow(ctx, `SELECT `+tenantColumns+` FROM tenants t JOIN counties c ON c.id = t.county_id
-			WHERE `+where, arg))
+	err := s.db.Read(ctx, scope, func(row pgx.Row) (err error) {
+		t, err = scanTenant(row)
 		return err
-	})
+	}, `SELECT `+tenantColumns+` FROM tenants t JOIN counties c ON c.id = t.county_id WHERE `+where, arg)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Tenant{}, fengqiao.Errorf(fengqiao.ENOTFOUND, "street %v not found", arg)
 	}
