@@ -7,7 +7,9 @@
 // to be handled again, and the case is back at 上报 with the reopening on
 // its timeline. The photo is on the case for staff. Then an admin replaces
 // the building's code on its node page, and the old code only says it was
-// replaced.
+// replaced. On the way, the first tap meets a dead network: the form keeps
+// what was typed, the second tap carries the same idempotency key, and the
+// server answers that key with the same case.
 //
 // Env: BASE_URL (http://127.0.0.1:PORT), API_KEY (county-wide), TENANT_CODE
 // (371326001), CHROMIUM, SCREENSHOT_DIR, E2E_TIMEOUT_MS.
@@ -92,6 +94,9 @@ const noOverflow = async (page, what) => {
   assert(overflow <= 0, `${what} is ${overflow}px wider than the phone`)
 }
 
+/** The category id of the chosen service, as the page knows it. */
+const serviceId = (page) => page.locator(`${sel('appeal-service')}[data-name="${SERVICE}"]`).getAttribute('data-id')
+
 const statusIs = (page, status) => page.locator(`${sel('tracking-status')}[data-status="${status}"]`).waitFor({ state: 'visible' })
 
 async function appeal(page, building, token, photoFile) {
@@ -113,6 +118,7 @@ async function appeal(page, building, token, photoFile) {
 
   step(`choose ${SERVICE}, describe the problem, attach a photo`)
   await page.locator(`${sel('appeal-service')}[data-name="${SERVICE}"]`).tap()
+  const categoryId = await serviceId(page)
   await page.fill(sel('appeal-description'), description)
   const counter = await page.locator('.el-input__count').first().innerText()
   assert(counter.includes('2000'), `the description's counter reads "${counter}"`)
@@ -128,18 +134,35 @@ async function appeal(page, building, token, photoFile) {
   assert(consentError.includes('个人信息处理说明'), `the consent error reads "${consentError}"`)
   assert(appeals.length === 0, 'the appeal was sent without consent')
 
-  step('tick consent and submit: the tracking code is shown large')
+  step('tick consent and submit with the network down: the form stays as typed')
   await page.locator(`${sel('appeal-consent')} .el-checkbox__inner`).tap()
   const submit = await page.locator(sel('appeal-submit')).boundingBox()
   assert(submit && submit.height >= 44 && submit.width >= 300, `the submit button is ${JSON.stringify(submit)}: too small for a thumb`)
   await screenshot(page, 'residents-appeal-filled')
+  await page.route('**/api/v1/public/scans/*/appeals', (route) => route.abort('internetdisconnected'), { times: 1 })
+  await page.locator(sel('appeal-submit')).tap()
+  await page.locator(sel('appeal-error'), { hasText: '网络' }).waitFor({ state: 'visible' })
+  assert((await page.locator(sel('appeal-description')).inputValue()) === description, 'the description was lost')
+  assert((await page.locator(sel('appeal-phone')).inputValue()) === PHONE_NUMBER, 'the phone was lost')
+  assert((await page.locator(sel('appeal-photo')).count()) === 1, 'the photo was lost')
+
+  step('tap again: the same idempotency key, and the tracking code is shown large')
   await page.locator(sel('appeal-submit')).tap()
   await page.waitForSelector(sel('appeal-tracking-code'))
   const code = (await page.locator(sel('appeal-tracking-code')).innerText()).trim()
   assert(TRACKING_CODE.test(code), `the tracking code looks wrong: ${code}`)
-  assert(appeals.length === 1, `${appeals.length} appeals were sent`)
+  assert(appeals.length === 2, `${appeals.length} appeals were sent`)
   const key = appeals[0].headers()['idempotency-key']
   assert(/^[0-9A-Za-z_-]{16,64}$/.test(key ?? ''), `the idempotency key is "${key}"`)
+  assert(appeals[1].headers()['idempotency-key'] === key, 'the retry carried another idempotency key')
+
+  step('the same submission sent once more with that key is the same case (200)')
+  const again = new FormData()
+  for (const [k, v] of Object.entries({ category_id: categoryId, description, name: '王女士', phone: PHONE_NUMBER, consent: 'true' })) again.append(k, v)
+  again.append('photos', new Blob([PHOTO], { type: 'image/png' }), '漏水.png')
+  const replay = await fetch(`${BASE_URL}/api/v1/public/scans/${token}/appeals`, { method: 'POST', headers: { 'Idempotency-Key': key }, body: again })
+  const replayed = await replay.json()
+  assert(replay.status === 200 && replayed.tracking_code === code, `the replay answered ${replay.status} ${JSON.stringify(replayed)}, expected 200 and ${code}`)
   const fontSize = await page.locator(sel('appeal-tracking-code')).evaluate((el) => parseFloat(getComputedStyle(el).fontSize))
   assert(fontSize >= 28, `the tracking code is ${fontSize}px: not large`)
   await noOverflow(page, 'the receipt')
