@@ -53,7 +53,7 @@ type PublicEventBody struct {
 	At     time.Time `json:"at"`
 	Action string    `json:"action" enum:"report,dispatch,accept,return,resolve,self_resolve,confirm,close,reopen,merge,cancel,attach,rate"`
 	Status string    `json:"status" doc:"the case's status after this step"`
-	Note   *string   `json:"note" doc:"the result, the answer, or the resident's own reason; null otherwise"`
+	Note   *string   `json:"note" nullable:"true" doc:"the result, the answer, or the resident's own reason; null otherwise"`
 }
 
 // RatingBody is a resident's rating of an answer.
@@ -72,15 +72,15 @@ type TrackingBody struct {
 	Place              string            `json:"place"`
 	Description        string            `json:"description"`
 	ReportedAt         time.Time         `json:"reported_at"`
-	ExpectedCompletion *time.Time        `json:"expected_completion" doc:"the completion deadline while the case is being handled; null otherwise"`
-	Department         *string           `json:"department" doc:"the unit handling it"`
-	Result             *string           `json:"result"`
-	Answer             *string           `json:"answer" doc:"the reply to the resident"`
+	ExpectedCompletion *time.Time        `json:"expected_completion" nullable:"true" doc:"the completion deadline while the case is being handled; null otherwise"`
+	Department         *string           `json:"department" nullable:"true" doc:"the unit handling it"`
+	Result             *string           `json:"result" nullable:"true"`
+	Answer             *string           `json:"answer" nullable:"true" doc:"the reply to the resident"`
 	Timeline           []PublicEventBody `json:"timeline"`
-	Rating             *RatingBody       `json:"rating"`
+	Rating             *RatingBody       `json:"rating" doc:"null until the resident rates an answer"`
 	CanRate            bool              `json:"can_rate" doc:"the current answer may be rated (once)"`
 	CanReopen          bool              `json:"can_reopen" doc:"the resident may still say \"not satisfied\" and have it handled again"`
-	ReopenUntil        *time.Time        `json:"reopen_until"`
+	ReopenUntil        *time.Time        `json:"reopen_until" nullable:"true"`
 }
 
 type trackingOutput struct{ Body TrackingBody }

@@ -17,7 +17,7 @@ type NotificationBody struct {
 	CaseID       int64      `json:"case_id,omitempty"`
 	DepartmentID int64      `json:"department_id,omitempty"`
 	Audience     string     `json:"audience" enum:"department,center,street,county" doc:"who it went to"`
-	Kind         string     `json:"kind" enum:"assignment,reminder,escalation,summons,urgent"`
+	Kind         string     `json:"kind" enum:"assignment,reminder,escalation,summons,urgent,reopened"`
 	Title        string     `json:"title"`
 	Body         string     `json:"body,omitempty"`
 	CreatedAt    time.Time  `json:"created_at"`

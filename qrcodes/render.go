@@ -106,7 +106,7 @@ header { font-size: 12pt; margin: 0 0 4mm; }
 .label svg { width: 32mm; height: 32mm; flex: none; }
 .label .text { font-size: 8.5pt; line-height: 1.35; overflow: hidden; }
 .label .place { font-weight: 700; font-size: 10pt; }
-.label .code { font-family: monospace; color: #444; }
+.label .code { font-family: monospace; font-size: 7pt; color: #444; overflow-wrap: anywhere; }
 </style></head>
 <body><header>{{.Street}} · {{.Title}} · {{len .Labels}} 个二维码（打印：A4，实际大小）</header>
 <div class="sheet">{{range .Labels}}<div class="label">{{.SVG}}<div class="text"><div>{{$.Street}}</div><div class="place">{{.Place}}</div><div class="code">{{.Code}}</div><div>扫码反映问题 · 码上办</div></div></div>{{end}}</div>

@@ -22,6 +22,7 @@ export const NOTIFICATION_TAG: Readonly<Record<NotificationKind, { type: TagType
   reminder: { type: 'warning', effect: 'light' },
   assignment: { type: 'primary', effect: 'light' },
   summons: { type: 'success', effect: 'light' },
+  reopened: { type: 'danger', effect: 'light' },
 }
 
 /** Notifications are for signed-in staff; an API key has none. */

@@ -677,6 +677,7 @@ const en: typeof zhCN = {
       reminder: 'Reminder',
       assignment: 'New assignment',
       summons: 'Summoned',
+      reopened: 'Resident not satisfied',
     },
   },
   qr: {

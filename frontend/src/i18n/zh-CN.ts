@@ -675,6 +675,7 @@ export default {
       reminder: '催办',
       assignment: '新交办',
       summons: '吹哨报到',
+      reopened: '居民不满意',
     },
   },
   qr: {
