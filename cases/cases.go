@@ -311,6 +311,13 @@ func (s *Service) apply(ctx context.Context, tx pgx.Tx, batch *jobs.Batch, tenan
 	if err := record(ctx, tx, tenantID, c.ID, by, string(step.Action), c.Status, to, step.Note); err != nil {
 		return Case{}, err
 	}
+	if to == Closed || to == Cancelled || to == Merged {
+		// The reporter's name and phone go once the case has stayed ended
+		// for the retention period; updated_at is when it ended.
+		if out.ReporterName != "" || out.ReporterPhone != "" {
+			jobs.ScheduleErasure(batch, tenantID, out.ID, out.UpdatedAt)
+		}
+	}
 	switch step.Action {
 	case Dispatch:
 		return out, s.afterDispatch(ctx, tx, batch, tenantID, out, nil)

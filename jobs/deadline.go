@@ -111,6 +111,7 @@ func Register(workers *river.Workers, db *tenants.DB, sender notifications.Sende
 	river.AddWorker(workers, &DeadlineWorker{DB: db})
 	river.AddWorker(workers, &SummonsWorker{DB: db})
 	river.AddWorker(workers, &DeliveryWorker{DB: db, Sender: sender})
+	river.AddWorker(workers, &ErasureWorker{DB: db})
 }
 
 // deadlineCase is what the worker needs of a case.

@@ -759,7 +759,7 @@ const en: typeof zhCN = {
       phonePlaceholder: 'So staff can call you back about the result',
       consent: 'I have read and agree to the',
       consentLink: 'personal information notice',
-      consentSummary: 'Your number is used only by staff to contact you about this report and to follow up on the result. It is never published and staff see it with the middle four digits hidden; it is kept for the period the rules set after the report is closed, then deleted.',
+      consentSummary: 'Your number is used only by staff to contact you about this report and to follow up on the result. It is never published; only the staff handling your report see the whole number. 180 days after the report is closed (or withdrawn), your name and number are deleted.',
       consentDetails: 'Personal information notice: the governance centre of your street or town processes your information, to accept, handle and follow up this report. It processes only what you chose to give: your name, number and photos, and shares them only with the unit that handles the report. You can follow the report with your tracking code at any time, or ask the street’s governance centre to correct or delete your information. You may report without a phone number.',
       submit: 'Send',
       submitting: 'Sending…',
