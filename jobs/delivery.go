@@ -76,9 +76,9 @@ func (w *DeliveryWorker) Work(ctx context.Context, job *river.Job[DeliveryArgs])
 	// County staff are read through their county's policy: the tenant's
 	// county comes first, from the tenant's own row.
 	var countyID int64
-	if err := w.DB.Tx(ctx, tenants.Scope{TenantID: a.TenantID}, func(tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT county_id FROM tenants WHERE id = $1`, a.TenantID).Scan(&countyID)
-	}); err != nil {
+	if err := w.DB.Read(ctx, tenants.Scope{TenantID: a.TenantID}, func(row pgx.Row) error {
+		return row.Scan(&countyID)
+	}, `SELECT county_id FROM tenants WHERE id = $1`, a.TenantID); err != nil {
 		return fmt.Errorf("county of tenant %d: %w", a.TenantID, err)
 	}
 	var messages []notifications.Message
