@@ -13,7 +13,9 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,6 +40,7 @@ func (m *Main) loadtest(ctx context.Context, args []string) error {
 	ratesFlag := fs.String("rates", "50,100,200,300,400", "submissions per second, one step each")
 	duration := fs.Duration("duration", 10*time.Second, "length of each step")
 	photo := fs.Bool("photo", false, "attach a 64 KiB photo to every appeal")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured steps (server and load generator) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -79,7 +82,19 @@ func (m *Main) loadtest(ctx context.Context, args []string) error {
 		return driveAppeals(ctx, client, m.URL(), targets, picture, rate, d)
 	}
 	fmt.Fprintf(m.Out, "appeal load on %s: %d places in %s, %d CPUs; warming up\n", m.URL(), len(targets), county.Name, runtime.NumCPU())
-	run(50, 2*time.Second)
+	// Long enough for the first autovacuum and River's first rounds to pass.
+	run(50, 5*time.Second)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Fprintf(m.Out, "%8s %8s %8s %8s %12s %9s %9s %9s\n", "rate/s", "sent", "ok", "errors", "throughput/s", "p50 ms", "p99 ms", "max ms")
 	for _, rate := range rates {
 		if ctx.Err() != nil {
