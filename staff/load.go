@@ -136,25 +136,5 @@ func (s *Service) Listen(ctx context.Context, log *slog.Logger, reload func(cont
 }
 
 func (s *Service) listenOnce(ctx context.Context, reload func(context.Context) error) error {
-	pooled, err := s.db.Pool().Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	// LISTEN holds session state, so this connection leaves the pool.
-	conn := pooled.Hijack()
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, `LISTEN `+notifyChannel); err != nil {
-		return err
-	}
-	if err := reload(ctx); err != nil {
-		return err
-	}
-	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
-		}
-		if err := reload(ctx); err != nil {
-			return err
-		}
-	}
+	return s.db.Listen(ctx, notifyChannel, func(string) error { return reload(ctx) })
 }

@@ -99,6 +99,35 @@ func (s Scope) settings() []any {
 	return []any{idSetting(s.TenantID), idSetting(s.CountyID), s.IdentityID, s.QRToken, s.TrackingCode}
 }
 
+// Listen runs LISTEN channel on a connection of its own and calls handle
+// with each notification's payload, until ctx ends or the connection fails.
+// handle("") comes first, once listening has begun: whatever happened
+// before (a reconnect) may have been missed. An error from handle ends it.
+func (db *DB) Listen(ctx context.Context, channel string, handle func(payload string) error) error {
+	pooled, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// LISTEN holds session state, so this connection leaves the pool.
+	conn := pooled.Hijack()
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return err
+	}
+	if err := handle(""); err != nil {
+		return err
+	}
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		if err := handle(n.Payload); err != nil {
+			return err
+		}
+	}
+}
+
 func idSetting(id int64) string {
 	if id == 0 {
 		return ""
