@@ -1,0 +1,274 @@
+// Package situation is the situational dashboard (态势): what a street, or
+// the whole county, has on its hands — intake, open and overdue cases, how
+// much is resolved — broken down by channel, category, grade and place, with
+// a daily trend; and the live signal that tells dashboards a case changed.
+package situation
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fengqiao/fengqiao"
+	"github.com/fengqiao/fengqiao/tenants"
+)
+
+// China Standard Time: "today" and the daily trend are Beijing days.
+var cst = time.FixedZone("CST", 8*3600)
+
+// MaxDays bounds the period a dashboard covers.
+const MaxDays = 366
+
+// Totals are the headline figures. Received and Resolved count the
+// period's cases (cancelled and merged ones are not cases); Open and
+// Overdue are the cases still in hand now, whenever they came in: reported,
+// dispatched or accepted, and of those the ones past a deadline.
+type Totals struct {
+	Received       int
+	Resolved       int
+	ResolutionRate *float64 // Resolved / Received; nil without cases
+	Today          int      // reported since midnight, Beijing time
+	Open           int
+	Overdue        int
+}
+
+// Count is one slice of a breakdown.
+type Count struct {
+	Key      string // channel, grade, or an id as text; "" for cases without one
+	Name     string
+	Received int // in the period
+	Resolved int // of those
+	Open     int // now
+	Overdue  int // now
+}
+
+// Day is one day of the trend.
+type Day struct {
+	Date     string // YYYY-MM-DD, Beijing time
+	Received int
+	Resolved int
+}
+
+// Snapshot is a dashboard at one moment.
+type Snapshot struct {
+	From, To    time.Time
+	GeneratedAt time.Time
+	Totals      Totals
+	ByChannel   []Count
+	ByCategory  []Count
+	ByGrade     []Count
+	ByPlace     []Count // a street: its communities; the county: its streets
+	Heat        []Count // a street: every grid; the county: every street
+	Trend       []Day
+}
+
+// Service reads dashboards.
+type Service struct{ db *tenants.DB }
+
+// NewService returns a Service.
+func NewService(db *tenants.DB) *Service { return &Service{db: db} }
+
+// Period is the last days days up to now.
+func period(days int, now time.Time) (time.Time, time.Time, error) {
+	if days < 1 || days > MaxDays {
+		return time.Time{}, time.Time{}, fengqiao.Invalid("query.days", fmt.Sprintf("from 1 to %d days", MaxDays), days)
+	}
+	midnight := time.Date(now.In(cst).Year(), now.In(cst).Month(), now.In(cst).Day(), 0, 0, 0, 0, cst)
+	return midnight.AddDate(0, 0, 1-days), now, nil
+}
+
+// open and overdue, as SQL over a cases row.
+const (
+	openSQL    = `status IN ('reported', 'dispatched', 'accepted')`
+	overdueSQL = `((status = 'dispatched' AND accept_due < now()) OR (status IN ('dispatched', 'accepted') AND complete_due < now()))`
+)
+
+// Street is one street's dashboard over the last days days.
+func (s *Service) Street(ctx context.Context, scope tenants.Scope, days int) (Snapshot, error) {
+	return s.snapshot(ctx, scope, days, level{
+		where: `tenant_id = $1`, arg: scope.TenantID,
+		place: "community_id", heat: "grid_id",
+		names: `SELECT 'category', id::text, name FROM case_categories WHERE tenant_id = $1
+			UNION ALL SELECT 'place', id::text, name FROM org_nodes WHERE tenant_id = $1 AND kind = 'community' AND archived_at IS NULL
+			UNION ALL SELECT 'heat', id::text, name FROM org_nodes WHERE tenant_id = $1 AND kind = 'grid' AND archived_at IS NULL`,
+	})
+}
+
+// County is a county's dashboard over the last days days: every street of
+// it, read through the county's scope.
+func (s *Service) County(ctx context.Context, scope tenants.Scope, days int) (Snapshot, error) {
+	// Categories are each street's own; the county adds them up by name.
+	return s.snapshot(ctx, scope, days, level{
+		where: `tenant_id IN (SELECT id FROM tenants WHERE county_id = $1)`, arg: scope.CountyID,
+		category: `(SELECT k.name FROM case_categories k WHERE k.tenant_id = cases.tenant_id AND k.id = cases.category_id)`,
+		place:    "tenant_id", heat: "tenant_id",
+		names: `SELECT 'place', id::text, name FROM tenants WHERE county_id = $1
+			UNION ALL SELECT 'heat', id::text, name FROM tenants WHERE county_id = $1`,
+	})
+}
+
+// level is what differs between a street's dashboard and the county's.
+type level struct {
+	where    string // the cases of the dashboard; $1 is arg
+	arg      int64
+	category string // the category key expression; default category_id
+	place    string // the column of ByPlace
+	heat     string // the column of Heat
+	names    string // (kind, key, name) rows naming categories, places and heat cells
+}
+
+func (s *Service) snapshot(ctx context.Context, scope tenants.Scope, days int, lv level) (Snapshot, error) {
+	now := time.Now()
+	from, to, err := period(days, now)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	today := time.Date(now.In(cst).Year(), now.In(cst).Month(), now.In(cst).Day(), 0, 0, 0, 0, cst)
+	category := lv.category
+	if category == "" {
+		category = "category_id::text"
+	}
+	snap := Snapshot{From: from, To: to, GeneratedAt: now}
+	counts := map[string]map[string]*Count{}
+	count := func(dim, key string) *Count {
+		if counts[dim] == nil {
+			counts[dim] = map[string]*Count{}
+		}
+		c := counts[dim][key]
+		if c == nil {
+			c = &Count{Key: key}
+			counts[dim][key] = c
+		}
+		return c
+	}
+	trend := map[string]*Day{}
+	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		// The period's cases, once, in every breakdown at the same time.
+		rows, err := tx.Query(ctx, `WITH p AS (
+				SELECT channel, grade, `+category+` AS category, `+lv.place+`::text AS place, `+lv.heat+`::text AS heat,
+					to_char(reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day,
+					status IN ('resolved', 'confirmed', 'closed') AS resolved, reported_at >= $4 AS today
+				FROM cases WHERE `+lv.where+` AND reported_at >= $2 AND reported_at < $3 AND status NOT IN ('cancelled', 'merged'))
+			SELECT CASE WHEN GROUPING(channel) = 0 THEN 'channel' WHEN GROUPING(grade) = 0 THEN 'grade'
+					WHEN GROUPING(category) = 0 THEN 'category' WHEN GROUPING(place) = 0 THEN 'place'
+					WHEN GROUPING(heat) = 0 THEN 'heat' WHEN GROUPING(day) = 0 THEN 'day' ELSE 'total' END,
+				coalesce(CASE WHEN GROUPING(channel) = 0 THEN channel WHEN GROUPING(grade) = 0 THEN grade
+					WHEN GROUPING(category) = 0 THEN category WHEN GROUPING(place) = 0 THEN place
+					WHEN GROUPING(heat) = 0 THEN heat WHEN GROUPING(day) = 0 THEN day END, ''),
+				count(*), count(*) FILTER (WHERE resolved), count(*) FILTER (WHERE today)
+			FROM p GROUP BY GROUPING SETS ((channel), (grade), (category), (place), (heat), (day), ())`,
+			lv.arg, from, to, today)
+		if err != nil {
+			return fmt.Errorf("period breakdown: %w", err)
+		}
+		for rows.Next() {
+			var dim, key string
+			var received, resolved, todays int
+			if err := rows.Scan(&dim, &key, &received, &resolved, &todays); err != nil {
+				return err
+			}
+			switch dim {
+			case "total":
+				snap.Totals.Received, snap.Totals.Resolved, snap.Totals.Today = received, resolved, todays
+			case "day":
+				trend[key] = &Day{Date: key, Received: received, Resolved: resolved}
+			default:
+				c := count(dim, key)
+				c.Received, c.Resolved = received, resolved
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// What is in hand now, however old.
+		rows, err = tx.Query(ctx, `WITH o AS (
+				SELECT grade, `+category+` AS category, `+lv.place+`::text AS place, `+lv.heat+`::text AS heat, channel,
+					`+overdueSQL+` AS overdue
+				FROM cases WHERE `+lv.where+` AND `+openSQL+`)
+			SELECT CASE WHEN GROUPING(channel) = 0 THEN 'channel' WHEN GROUPING(grade) = 0 THEN 'grade'
+					WHEN GROUPING(category) = 0 THEN 'category' WHEN GROUPING(place) = 0 THEN 'place'
+					WHEN GROUPING(heat) = 0 THEN 'heat' ELSE 'total' END,
+				coalesce(CASE WHEN GROUPING(channel) = 0 THEN channel WHEN GROUPING(grade) = 0 THEN grade
+					WHEN GROUPING(category) = 0 THEN category WHEN GROUPING(place) = 0 THEN place
+					WHEN GROUPING(heat) = 0 THEN heat END, ''),
+				count(*), count(*) FILTER (WHERE overdue)
+			FROM o GROUP BY GROUPING SETS ((channel), (grade), (category), (place), (heat), ())`, lv.arg)
+		if err != nil {
+			return fmt.Errorf("open cases: %w", err)
+		}
+		for rows.Next() {
+			var dim, key string
+			var open, overdue int
+			if err := rows.Scan(&dim, &key, &open, &overdue); err != nil {
+				return err
+			}
+			if dim == "total" {
+				snap.Totals.Open, snap.Totals.Overdue = open, overdue
+				continue
+			}
+			c := count(dim, key)
+			c.Open, c.Overdue = open, overdue
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// Names, and every place of the heat view, including quiet ones.
+		rows, err = tx.Query(ctx, lv.names, lv.arg)
+		if err != nil {
+			return fmt.Errorf("names: %w", err)
+		}
+		for rows.Next() {
+			var dim, key, name string
+			if err := rows.Scan(&dim, &key, &name); err != nil {
+				return err
+			}
+			if dim == "heat" || dim == "place" || counts[dim][key] != nil {
+				count(dim, key).Name = name
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("situation: %w", err)
+	}
+	if snap.Totals.Received > 0 {
+		r := float64(snap.Totals.Resolved) / float64(snap.Totals.Received)
+		snap.Totals.ResolutionRate = &r
+	}
+	snap.ByChannel = ranked(counts["channel"])
+	snap.ByGrade = ranked(counts["grade"])
+	snap.ByCategory = ranked(counts["category"])
+	snap.ByPlace = ranked(counts["place"])
+	snap.Heat = ranked(counts["heat"])
+	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+		key := d.In(cst).Format("2006-01-02")
+		if day := trend[key]; day != nil {
+			snap.Trend = append(snap.Trend, *day)
+		} else {
+			snap.Trend = append(snap.Trend, Day{Date: key})
+		}
+	}
+	return snap, nil
+}
+
+// ranked lists a breakdown busiest first: received, then open, then key.
+func ranked(m map[string]*Count) []Count {
+	out := make([]Count, 0, len(m))
+	for _, c := range m {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Received != b.Received {
+			return a.Received > b.Received
+		}
+		if a.Open != b.Open {
+			return a.Open > b.Open
+		}
+		return a.Key < b.Key
+	})
+	return out
+}
