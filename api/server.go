@@ -23,6 +23,7 @@ import (
 	"github.com/fengqiao/fengqiao/notifications"
 	"github.com/fengqiao/fengqiao/open311"
 	"github.com/fengqiao/fengqiao/qrcodes"
+	"github.com/fengqiao/fengqiao/situation"
 	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
 )
@@ -39,8 +40,10 @@ type Server struct {
 	Notifications *notifications.Service
 	QRCodes       *qrcodes.Service
 	Appeals       *appeals.Service
-	PublicLimits  PublicLimits // zero: DefaultPublicLimits
-	PublicURL     string       // where residents reach this server: what QR codes hold
+	Situation     *situation.Service
+	Live          *situation.Hub // case changes for dashboards' event streams
+	PublicLimits  PublicLimits   // zero: DefaultPublicLimits
+	PublicURL     string         // where residents reach this server: what QR codes hold
 	Authz         *authz.Authorizer
 	Sessions      *Sessions // nil: no staff sign-in (API keys only)
 	Kratos        *url.URL  // Kratos's public API, proxied under /identity/
@@ -94,6 +97,7 @@ func (s *Server) register(mux *http.ServeMux) huma.API {
 	s.registerScans(humaAPI, limits)
 	s.registerAppeals(humaAPI, limits)
 	s.registerCases(humaAPI)
+	s.registerSituation(humaAPI)
 	return humaAPI
 }
 

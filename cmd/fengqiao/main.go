@@ -37,6 +37,7 @@ import (
 	"github.com/fengqiao/fengqiao/jobs"
 	"github.com/fengqiao/fengqiao/notifications"
 	"github.com/fengqiao/fengqiao/qrcodes"
+	"github.com/fengqiao/fengqiao/situation"
 	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
 )
@@ -295,6 +296,7 @@ func (m *Main) Listen(ctx context.Context) error {
 	limits.Off, limits.TrustForwardedFor = m.Config.PublicLimitsOff, m.Config.TrustForwardedFor
 	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Staff: m.Staff, Cases: caseService,
 		Notifications: notifications.NewService(m.Tenants.DB()), QRCodes: codes, Appeals: appeals.NewService(codes, caseService),
+		Situation: situation.NewService(m.Tenants.DB()), Live: situation.NewHub(),
 		PublicURL: m.publicURL(), PublicLimits: limits, Authz: m.Authz, Log: m.Log}
 	if public, admin := m.kratosURLs[0], m.kratosURLs[1]; public != "" {
 		if srv.Kratos, err = url.Parse(public); err != nil {
@@ -311,6 +313,7 @@ func (m *Main) Listen(ctx context.Context) error {
 	listenCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopListen = cancel
 	go m.Staff.Listen(listenCtx, m.Log, m.reloadAuthz)
+	go srv.Live.Run(listenCtx, m.Tenants.DB(), m.Log)
 	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	m.served = make(chan error, 1)
 	go func() { m.served <- m.server.Serve(m.listener) }()

@@ -1,0 +1,112 @@
+package api_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/fengqiao/fengqiao/api"
+	"github.com/fengqiao/fengqiao/cases"
+	"github.com/fengqiao/fengqiao/situation"
+)
+
+// situationEnv is the appeals street with a server that has dashboards and
+// a live hub fed by the database.
+func situationEnv(t *testing.T) (*appealEnv, *httptest.Server) {
+	t.Helper()
+	e := setupAppeals(t, api.PublicLimits{Off: true})
+	db := e.svc.DB()
+	hub := situation.NewHub()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go hub.Run(ctx, db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := &api.Server{Tenants: e.svc, Keys: e.keys, Authz: mustAuthz(t), Cases: e.cases, QRCodes: e.codes,
+		Situation: situation.NewService(db), Live: hub, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e.handler = srv.Handler()
+	server := httptest.NewServer(e.handler)
+	t.Cleanup(server.Close)
+	return e, server
+}
+
+func TestDashboardsOverHTTP(t *testing.T) {
+	e, _ := situationEnv(t)
+	_, err := e.cases.Report(context.Background(), e.scope, cases.Actor{Name: "周强", Role: "grid_worker"}, cases.NewCase{
+		Channel: "grid_report", CategoryID: e.service, Grade: "urgent", Title: "楼道堆放杂物", NodeID: e.building})
+	require.NoError(t, err)
+
+	res := e.do(t, "GET", "/api/v1/tenants/371326001/situation?days=7", e.streetKey, nil)
+	require.Equal(t, http.StatusOK, res.status, res.raw)
+	totals := res.body["totals"].(map[string]any)
+	require.Equal(t, float64(1), totals["received"])
+	require.Equal(t, float64(1), totals["open"])
+	require.Equal(t, float64(0), totals["resolution_rate"], "nothing resolved yet")
+	require.Len(t, res.body["trend"], 7)
+	require.Equal(t, "网格甲", res.body["heat"].([]any)[0].(map[string]any)["name"])
+
+	require.Equal(t, http.StatusNotFound, e.do(t, "GET", "/api/v1/tenants/371326101/situation", e.streetKey, nil).status,
+		"a street's key does not reach another street")
+	require.Equal(t, http.StatusUnprocessableEntity, e.do(t, "GET", "/api/v1/tenants/371326001/situation?days=0", e.streetKey, nil).status)
+
+	county := e.do(t, "GET", "/api/v1/counties/371326/situation", e.countyKey, nil)
+	require.Equal(t, http.StatusOK, county.status, county.raw)
+	require.Len(t, county.body["heat"], 2, "both streets of the county")
+	require.Equal(t, http.StatusForbidden, e.do(t, "GET", "/api/v1/counties/371326/situation", e.streetKey, nil).status)
+	require.Equal(t, http.StatusNotFound, e.do(t, "GET", "/api/v1/counties/371326/situation", e.otherKey, nil).status)
+}
+
+func TestDashboardEventsSayWhenCasesChange(t *testing.T) {
+	e, server := situationEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", server.URL+"/api/v1/tenants/371326001/situation/events", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+e.streetKey)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+
+	events := make(chan string, 16)
+	go func() {
+		defer close(events)
+		scanner := bufio.NewScanner(resp.Body)
+		for scanner.Scan() {
+			if line, ok := strings.CutPrefix(scanner.Text(), "event: "); ok {
+				events <- line
+			}
+		}
+	}()
+	// The stream may open with a "changed" from the listener's start:
+	// drain it, then a case reported now must be announced.
+	time.Sleep(300 * time.Millisecond)
+	for len(events) > 0 {
+		<-events
+	}
+	_, err = e.cases.Report(ctx, e.scope, cases.Actor{Name: "周强", Role: "grid_worker"}, cases.NewCase{
+		Channel: "grid_report", CategoryID: e.service, Grade: "general", Title: "噪音扰民", NodeID: e.building})
+	require.NoError(t, err)
+	select {
+	case ev := <-events:
+		require.Equal(t, "changed", ev)
+	case <-ctx.Done():
+		t.Fatal("no event after a case was reported")
+	}
+
+	// Another street's stream hears nothing of it.
+	other, err := http.NewRequestWithContext(ctx, "GET", server.URL+"/api/v1/tenants/371326001/situation/events", nil)
+	require.NoError(t, err)
+	other.Header.Set("Authorization", "Bearer "+e.otherKey)
+	otherResp, err := http.DefaultClient.Do(other)
+	require.NoError(t, err)
+	otherResp.Body.Close()
+	require.Equal(t, http.StatusNotFound, otherResp.StatusCode, "another county's key cannot open the stream")
+}
