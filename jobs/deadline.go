@@ -112,6 +112,7 @@ func Register(workers *river.Workers, db *tenants.DB, sender notifications.Sende
 	river.AddWorker(workers, &SummonsWorker{DB: db})
 	river.AddWorker(workers, &DeliveryWorker{DB: db, Sender: sender})
 	river.AddWorker(workers, &ErasureWorker{DB: db})
+	river.AddWorker(workers, &ExportWorker{DB: db})
 }
 
 // deadlineCase is what the worker needs of a case.

@@ -112,6 +112,10 @@ var isolationFixtures = map[string]rowFixture{
 			INSERT INTO case_ratings (tenant_id, case_id, resolved_at, score) SELECT tenant_id, id, resolved_at, 4 FROM c`,
 			[]any{env.tenant.ID, fmt.Sprintf("RAT%d-%04d-000", seq, env.tenant.ID%10000), env.category, env.root.ID}
 	},
+	"exports": func(env fixtureEnv, seq int) (string, []any) {
+		return `INSERT INTO exports (tenant_id, kind, requested_by, filters) VALUES ($1, 'case_ledger', $2, '{}')`,
+			[]any{env.tenant.ID, fmt.Sprintf("isolation-%d", seq)}
+	},
 	"case_categories": func(env fixtureEnv, seq int) (string, []any) {
 		return `INSERT INTO case_categories (tenant_id, code, name, category_group) VALUES ($1, $2, $3, 'domain')`,
 			[]any{env.tenant.ID, fmt.Sprintf("isolation_%d", seq), fmt.Sprintf("隔离类别%d", seq)}

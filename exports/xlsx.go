@@ -1,0 +1,142 @@
+package exports
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// beijing is China Standard Time: dates in a sheet show Beijing wall-clock time.
+var beijing = time.FixedZone("CST", 8*3600)
+
+// excelEpoch is day 0 of Excel's 1900 date system (as Excel counts, with its
+// phantom 29 February 1900, valid for every date after March 1900).
+var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+
+// excelDate is t's Beijing wall-clock time as an Excel date number.
+func excelDate(t time.Time) float64 {
+	w := t.In(beijing)
+	wall := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC)
+	return wall.Sub(excelEpoch).Hours() / 24
+}
+
+// sheetWriter streams rows into one sheet of an XLSX file with excelize's
+// StreamWriter: a bold, frozen header row, column widths, numbers as
+// numbers and dates as date numbers with a date format. Rows past the
+// StreamWriter's in-memory threshold go to a temporary file, so memory stays
+// flat whatever the row count.
+type sheetWriter struct {
+	f       *excelize.File
+	sw      *excelize.StreamWriter
+	columns []Column
+	styles  map[ColumnType]int
+	row     int
+	cells   []any
+}
+
+// newSheetWriter starts a workbook with one sheet named title and writes
+// the header row.
+func newSheetWriter(title string, columns []Column) (*sheetWriter, error) {
+	f := excelize.NewFile()
+	w := &sheetWriter{f: f, columns: columns, styles: map[ColumnType]int{}, cells: make([]any, len(columns))}
+	fail := func(err error) (*sheetWriter, error) {
+		_ = f.Close()
+		return nil, fmt.Errorf("start sheet: %w", err)
+	}
+	if err := f.SetSheetName("Sheet1", title); err != nil {
+		return fail(err)
+	}
+	if err := f.SetDocProps(&excelize.DocProperties{Creator: "Fengqiao 枫桥", Title: title, Language: "zh-CN"}); err != nil {
+		return fail(err)
+	}
+	header, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF7"}},
+		Alignment: &excelize.Alignment{Vertical: "center"}})
+	if err != nil {
+		return fail(err)
+	}
+	for typ, format := range map[ColumnType]string{DateTime: "yyyy-mm-dd hh:mm", Date: "yyyy-mm-dd", Number: "0", Percent: "0.0%"} {
+		if w.styles[typ], err = f.NewStyle(&excelize.Style{CustomNumFmt: &format}); err != nil {
+			return fail(err)
+		}
+	}
+	if w.sw, err = f.NewStreamWriter(title); err != nil {
+		return fail(err)
+	}
+	for i, c := range columns {
+		width := c.Width
+		if width == 0 {
+			width = 12
+		}
+		if err := w.sw.SetColWidth(i+1, i+1, width); err != nil {
+			return fail(err)
+		}
+	}
+	if err := w.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return fail(err)
+	}
+	head := make([]any, len(columns))
+	for i, c := range columns {
+		head[i] = excelize.Cell{StyleID: header, Value: c.Header}
+	}
+	if err := w.sw.SetRow("A1", head, excelize.RowOpts{Height: 20}); err != nil {
+		return fail(err)
+	}
+	w.row = 1
+	return w, nil
+}
+
+// write adds one row; values match the columns' types (nil leaves a cell blank).
+func (w *sheetWriter) write(values []any) error {
+	if len(values) != len(w.columns) {
+		return fmt.Errorf("row of %d values for %d columns", len(values), len(w.columns))
+	}
+	for i, v := range values {
+		w.cells[i] = w.cell(w.columns[i].Type, v)
+	}
+	w.row++
+	cell, err := excelize.CoordinatesToCellName(1, w.row)
+	if err != nil {
+		return err
+	}
+	return w.sw.SetRow(cell, w.cells)
+}
+
+func (w *sheetWriter) cell(typ ColumnType, v any) any {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case *time.Time:
+		if x == nil {
+			return nil
+		}
+		return w.cell(typ, *x)
+	case time.Time:
+		if x.IsZero() {
+			return nil
+		}
+		return excelize.Cell{StyleID: w.styles[typ], Value: excelDate(x)}
+	}
+	if typ == Number || typ == Percent {
+		return excelize.Cell{StyleID: w.styles[typ], Value: v}
+	}
+	return v
+}
+
+// finish ends the sheet and writes the whole file to out.
+func (w *sheetWriter) finish(out io.Writer) error {
+	if err := w.sw.Flush(); err != nil {
+		return fmt.Errorf("flush sheet: %w", err)
+	}
+	if _, err := w.f.WriteTo(out); err != nil {
+		return fmt.Errorf("write xlsx: %w", err)
+	}
+	return nil
+}
+
+// close removes the StreamWriter's temporary files.
+func (w *sheetWriter) close() { _ = w.f.Close() }
+
+// rows is the number of data rows written.
+func (w *sheetWriter) rows() int { return w.row - 1 }
