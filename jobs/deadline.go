@@ -113,6 +113,7 @@ func Register(workers *river.Workers, db *tenants.DB, sender notifications.Sende
 	river.AddWorker(workers, &DeliveryWorker{DB: db, Sender: sender})
 	river.AddWorker(workers, &ErasureWorker{DB: db})
 	river.AddWorker(workers, &ExportWorker{DB: db})
+	river.AddWorker(workers, &CompetitionScoringWorker{DB: db})
 }
 
 // deadlineCase is what the worker needs of a case.
