@@ -8,9 +8,11 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/tenants"
@@ -145,92 +147,105 @@ func (s *Service) snapshot(ctx context.Context, scope tenants.Scope, days int, l
 		return c
 	}
 	trend := map[string]*Day{}
-	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		// The period's cases, once, in every breakdown at the same time.
-		rows, err := tx.Query(ctx, `WITH p AS (
-				SELECT channel, grade, `+category+` AS category, `+lv.place+`::text AS place, `+lv.heat+`::text AS heat,
-					to_char(reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day,
-					status IN ('resolved', 'confirmed', 'closed') AS resolved, reported_at >= $4 AS today
-				FROM cases WHERE `+lv.where+` AND reported_at >= $2 AND reported_at < $3 AND status NOT IN ('cancelled', 'merged'))
-			SELECT CASE WHEN GROUPING(channel) = 0 THEN 'channel' WHEN GROUPING(grade) = 0 THEN 'grade'
-					WHEN GROUPING(category) = 0 THEN 'category' WHEN GROUPING(place) = 0 THEN 'place'
-					WHEN GROUPING(heat) = 0 THEN 'heat' WHEN GROUPING(day) = 0 THEN 'day' ELSE 'total' END,
-				coalesce(CASE WHEN GROUPING(channel) = 0 THEN channel WHEN GROUPING(grade) = 0 THEN grade
-					WHEN GROUPING(category) = 0 THEN category WHEN GROUPING(place) = 0 THEN place
-					WHEN GROUPING(heat) = 0 THEN heat WHEN GROUPING(day) = 0 THEN day END, ''),
-				count(*), count(*) FILTER (WHERE resolved), count(*) FILTER (WHERE today)
-			FROM p GROUP BY GROUPING SETS ((channel), (grade), (category), (place), (heat), (day), ())`,
-			lv.arg, from, to, today)
-		if err != nil {
-			return fmt.Errorf("period breakdown: %w", err)
-		}
-		for rows.Next() {
+	// Three reads, each in its own scoped transaction and connection, at
+	// the same time: the dashboard waits for the slowest, not the sum.
+	var mu sync.Mutex
+	var g errgroup.Group
+	g.Go(func() error {
+		return s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+			// The period's cases, once, in every breakdown at the same time.
+			rows, err := tx.Query(ctx, `WITH p AS (
+					SELECT channel, grade, `+category+` AS category, `+lv.place+`::text AS place, `+lv.heat+`::text AS heat,
+						to_char(reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day,
+						status IN ('resolved', 'confirmed', 'closed') AS resolved, reported_at >= $4 AS today
+					FROM cases WHERE `+lv.where+` AND reported_at >= $2 AND reported_at < $3 AND status NOT IN ('cancelled', 'merged'))
+				SELECT CASE WHEN GROUPING(channel) = 0 THEN 'channel' WHEN GROUPING(grade) = 0 THEN 'grade'
+						WHEN GROUPING(category) = 0 THEN 'category' WHEN GROUPING(place) = 0 THEN 'place'
+						WHEN GROUPING(heat) = 0 THEN 'heat' WHEN GROUPING(day) = 0 THEN 'day' ELSE 'total' END,
+					coalesce(CASE WHEN GROUPING(channel) = 0 THEN channel WHEN GROUPING(grade) = 0 THEN grade
+						WHEN GROUPING(category) = 0 THEN category WHEN GROUPING(place) = 0 THEN place
+						WHEN GROUPING(heat) = 0 THEN heat WHEN GROUPING(day) = 0 THEN day END, ''),
+					count(*), count(*) FILTER (WHERE resolved), count(*) FILTER (WHERE today)
+				FROM p GROUP BY GROUPING SETS ((channel), (grade), (category), (place), (heat), (day), ())`,
+				lv.arg, from, to, today)
+			if err != nil {
+				return fmt.Errorf("period breakdown: %w", err)
+			}
 			var dim, key string
 			var received, resolved, todays int
-			if err := rows.Scan(&dim, &key, &received, &resolved, &todays); err != nil {
-				return err
-			}
-			switch dim {
-			case "total":
-				snap.Totals.Received, snap.Totals.Resolved, snap.Totals.Today = received, resolved, todays
-			case "day":
-				trend[key] = &Day{Date: key, Received: received, Resolved: resolved}
-			default:
-				c := count(dim, key)
-				c.Received, c.Resolved = received, resolved
-			}
-		}
-		if err := rows.Err(); err != nil {
+			_, err = pgx.ForEachRow(rows, []any{&dim, &key, &received, &resolved, &todays}, func() error {
+				mu.Lock()
+				defer mu.Unlock()
+				switch dim {
+				case "total":
+					snap.Totals.Received, snap.Totals.Resolved, snap.Totals.Today = received, resolved, todays
+				case "day":
+					trend[key] = &Day{Date: key, Received: received, Resolved: resolved}
+				default:
+					c := count(dim, key)
+					c.Received, c.Resolved = received, resolved
+				}
+				return nil
+			})
 			return err
-		}
-		// What is in hand now, however old.
-		rows, err = tx.Query(ctx, `WITH o AS (
-				SELECT grade, `+category+` AS category, `+lv.place+`::text AS place, `+lv.heat+`::text AS heat, channel,
-					`+overdueSQL+` AS overdue
-				FROM cases WHERE `+lv.where+` AND `+openSQL+`)
-			SELECT CASE WHEN GROUPING(channel) = 0 THEN 'channel' WHEN GROUPING(grade) = 0 THEN 'grade'
-					WHEN GROUPING(category) = 0 THEN 'category' WHEN GROUPING(place) = 0 THEN 'place'
-					WHEN GROUPING(heat) = 0 THEN 'heat' ELSE 'total' END,
-				coalesce(CASE WHEN GROUPING(channel) = 0 THEN channel WHEN GROUPING(grade) = 0 THEN grade
-					WHEN GROUPING(category) = 0 THEN category WHEN GROUPING(place) = 0 THEN place
-					WHEN GROUPING(heat) = 0 THEN heat END, ''),
-				count(*), count(*) FILTER (WHERE overdue)
-			FROM o GROUP BY GROUPING SETS ((channel), (grade), (category), (place), (heat), ())`, lv.arg)
-		if err != nil {
-			return fmt.Errorf("open cases: %w", err)
-		}
-		for rows.Next() {
+		})
+	})
+	g.Go(func() error {
+		return s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+			// What is in hand now, however old.
+			rows, err := tx.Query(ctx, `WITH o AS (
+					SELECT grade, `+category+` AS category, `+lv.place+`::text AS place, `+lv.heat+`::text AS heat, channel,
+						`+overdueSQL+` AS overdue
+					FROM cases WHERE `+lv.where+` AND `+openSQL+`)
+				SELECT CASE WHEN GROUPING(channel) = 0 THEN 'channel' WHEN GROUPING(grade) = 0 THEN 'grade'
+						WHEN GROUPING(category) = 0 THEN 'category' WHEN GROUPING(place) = 0 THEN 'place'
+						WHEN GROUPING(heat) = 0 THEN 'heat' ELSE 'total' END,
+					coalesce(CASE WHEN GROUPING(channel) = 0 THEN channel WHEN GROUPING(grade) = 0 THEN grade
+						WHEN GROUPING(category) = 0 THEN category WHEN GROUPING(place) = 0 THEN place
+						WHEN GROUPING(heat) = 0 THEN heat END, ''),
+					count(*), count(*) FILTER (WHERE overdue)
+				FROM o GROUP BY GROUPING SETS ((channel), (grade), (category), (place), (heat), ())`, lv.arg)
+			if err != nil {
+				return fmt.Errorf("open cases: %w", err)
+			}
 			var dim, key string
 			var open, overdue int
-			if err := rows.Scan(&dim, &key, &open, &overdue); err != nil {
-				return err
-			}
-			if dim == "total" {
-				snap.Totals.Open, snap.Totals.Overdue = open, overdue
-				continue
-			}
-			c := count(dim, key)
-			c.Open, c.Overdue = open, overdue
-		}
-		if err := rows.Err(); err != nil {
+			_, err = pgx.ForEachRow(rows, []any{&dim, &key, &open, &overdue}, func() error {
+				mu.Lock()
+				defer mu.Unlock()
+				if dim == "total" {
+					snap.Totals.Open, snap.Totals.Overdue = open, overdue
+					return nil
+				}
+				c := count(dim, key)
+				c.Open, c.Overdue = open, overdue
+				return nil
+			})
 			return err
-		}
-		// Names, and every place of the heat view, including quiet ones.
-		rows, err = tx.Query(ctx, lv.names, lv.arg)
-		if err != nil {
-			return fmt.Errorf("names: %w", err)
-		}
-		for rows.Next() {
-			var dim, key, name string
-			if err := rows.Scan(&dim, &key, &name); err != nil {
-				return err
-			}
-			if dim == "heat" || dim == "place" || counts[dim][key] != nil {
-				count(dim, key).Name = name
-			}
-		}
-		return rows.Err()
+		})
 	})
+	var names [][3]string
+	g.Go(func() error {
+		return s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, lv.names, lv.arg)
+			if err != nil {
+				return fmt.Errorf("names: %w", err)
+			}
+			var dim, key, name string
+			_, err = pgx.ForEachRow(rows, []any{&dim, &key, &name}, func() error {
+				names = append(names, [3]string{dim, key, name})
+				return nil
+			})
+			return err
+		})
+	})
+	err = g.Wait()
+	// Names, and every place of the heat view, including quiet ones.
+	for _, n := range names {
+		if dim, key := n[0], n[1]; dim == "heat" || dim == "place" || counts[dim][key] != nil {
+			count(dim, key).Name = n[2]
+		}
+	}
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("situation: %w", err)
 	}

@@ -130,5 +130,3 @@ func TestCountyDashboardAddsUpItsStreetsAndStreetsSeeOnlyTheirOwn(t *testing.T) 
 	require.Zero(t, other.Totals.Open)
 	require.Nil(t, other.Totals.ResolutionRate)
 }
-
-
