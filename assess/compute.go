@@ -1,0 +1,317 @@
+package assess
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fengqiao/fengqiao"
+	"github.com/fengqiao/fengqiao/tenants"
+)
+
+// Service computes indicators.
+type Service struct {
+	db  *tenants.DB
+	now func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(db *tenants.DB) *Service { return &Service{db: db, now: time.Now} }
+
+// WithClock returns a copy of s that judges deadlines as of now() instead
+// of the wall clock: an unaccepted or unresolved case counts as late once
+// its deadline is before that moment. Tests and re-runs of a ranking use it.
+func (s *Service) WithClock(now func() time.Time) *Service {
+	c := *s
+	c.now = now
+	return &c
+}
+
+// Compute returns every indicator for every street of the county for the
+// period, keyed by tenant id; a street without any data is present with nil
+// values. scope must be the county's read scope (tenants.Scope{CountyID:
+// countyID}): county staff read every street through the county_read
+// policies. One statement scans the period's cases once.
+func (s *Service) Compute(ctx context.Context, scope tenants.Scope, countyID int64, p Period) (map[int64]Values, error) {
+	if err := checkCounty(scope, countyID); err != nil {
+		return nil, err
+	}
+	rows, err := s.run(ctx, scope, countyStatements, countyID, p)
+	if err != nil {
+		return nil, fmt.Errorf("compute indicators of county %d for %s: %w", countyID, p, err)
+	}
+	out := make(map[int64]Values, len(rows))
+	for id, counts := range rows {
+		out[id] = counts.values(0)
+	}
+	return out, nil
+}
+
+// ComputeTenant is Compute for the one street of scope.TenantID, with the
+// same statement filtered to that street.
+func (s *Service) ComputeTenant(ctx context.Context, scope tenants.Scope, p Period) (Values, error) {
+	if scope.TenantID == 0 {
+		return nil, fengqiao.Errorf(fengqiao.EFORBIDDEN, "a street's indicators need the street's scope")
+	}
+	rows, err := s.run(ctx, scope, tenantStatements, scope.TenantID, p)
+	if err != nil {
+		return nil, fmt.Errorf("compute indicators of street %d for %s: %w", scope.TenantID, p, err)
+	}
+	counts, ok := rows[scope.TenantID]
+	if !ok {
+		return nil, fengqiao.Errorf(fengqiao.ENOTFOUND, "no street %d", scope.TenantID)
+	}
+	return counts.values(0), nil
+}
+
+// CompareYearOnYear is Compute for the period and the same period a year
+// earlier, with each indicator's change (同比). One statement covers both
+// periods: the scan reaches back a year further.
+func (s *Service) CompareYearOnYear(ctx context.Context, scope tenants.Scope, countyID int64, p Period) (map[int64]Comparisons, error) {
+	if err := checkCounty(scope, countyID); err != nil {
+		return nil, err
+	}
+	rows, err := s.run(ctx, scope, countyStatements, countyID, p, p.PreviousYear())
+	if err != nil {
+		return nil, fmt.Errorf("compare indicators of county %d for %s year on year: %w", countyID, p, err)
+	}
+	out := make(map[int64]Comparisons, len(rows))
+	for id, counts := range rows {
+		out[id] = compare(counts.values(0), counts.values(1))
+	}
+	return out, nil
+}
+
+// CompareYearOnYearTenant is CompareYearOnYear for the one street of
+// scope.TenantID.
+func (s *Service) CompareYearOnYearTenant(ctx context.Context, scope tenants.Scope, p Period) (Comparisons, error) {
+	if scope.TenantID == 0 {
+		return nil, fengqiao.Errorf(fengqiao.EFORBIDDEN, "a street's indicators need the street's scope")
+	}
+	rows, err := s.run(ctx, scope, tenantStatements, scope.TenantID, p, p.PreviousYear())
+	if err != nil {
+		return nil, fmt.Errorf("compare indicators of street %d for %s year on year: %w", scope.TenantID, p, err)
+	}
+	counts, ok := rows[scope.TenantID]
+	if !ok {
+		return nil, fengqiao.Errorf(fengqiao.ENOTFOUND, "no street %d", scope.TenantID)
+	}
+	return compare(counts.values(0), counts.values(1)), nil
+}
+
+func compare(current, previous Values) Comparisons {
+	out := make(Comparisons, len(current))
+	for code, cur := range current {
+		prev := previous[code]
+		out[code] = Comparison{Current: cur, Previous: prev, Change: YearOnYear(cur.Value, prev.Value)}
+	}
+	return out
+}
+
+// checkCounty refuses a scope that cannot read the county: RLS would
+// silently return nothing, which looks like a county without data.
+func checkCounty(scope tenants.Scope, countyID int64) error {
+	if countyID == 0 {
+		return fengqiao.Invalid("path.county_id", "a county is required", countyID)
+	}
+	if scope.CountyID != countyID {
+		return fengqiao.Errorf(fengqiao.EFORBIDDEN, "county %d's indicators need that county's read scope", countyID)
+	}
+	return nil
+}
+
+// counts are one street's raw aggregates, as the statement's columns.
+type counts struct {
+	stmt *statement
+	cols []int64
+}
+
+// values turns the counts of the k-th period into figures.
+func (c counts) values(k int) Values {
+	out := make(Values, len(catalogue))
+	for i, ind := range catalogue {
+		num, den := c.stmt.columns[k][i][0], c.stmt.columns[k][i][1]
+		out[ind.Code] = ind.figure(c.cols[num], c.cols[den])
+	}
+	return out
+}
+
+// run executes the statement for the periods (the first is the one
+// reported; a second is the year before) and returns each street's counts.
+func (s *Service) run(ctx context.Context, scope tenants.Scope, stmts [2]*statement, id int64, periods ...Period) (map[int64]counts, error) {
+	for _, p := range periods {
+		if err := p.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	stmt := stmts[len(periods)-1]
+	from, to := periods[0].From, periods[0].To
+	args := []any{id, s.now(), nil, nil}
+	for _, p := range periods {
+		args = append(args, p.From, p.To)
+		if p.From.Before(from) {
+			from = p.From
+		}
+		if p.To.After(to) {
+			to = p.To
+		}
+	}
+	args[2], args[3] = from, to
+	out := make(map[int64]counts)
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, stmt.sql, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var tenantID int64
+			cols := make([]int64, stmt.width)
+			dest := make([]any, 1+len(cols))
+			dest[0] = &tenantID
+			for i := range cols {
+				dest[i+1] = &cols[i]
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			out[tenantID] = counts{stmt: stmt, cols: cols}
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// relevantUntil is the last moment a case counts for any indicator: its
+// latest resolution or, if later, its completion deadline; never, while it
+// is unresolved; and never at all once cancelled or merged (such a case
+// is unresolved: neither step is allowed after a resolution). A case
+// matters to a period only if this is at or after the period's start.
+// Written with CASE rather than coalesce and greatest so that it is
+// leakproof: PostgreSQL tests it before the row-level security policies,
+// which cost a few setting lookups per row, and rejects most old cases
+// after one or two comparisons.
+const relevantUntil = `CASE WHEN resolved_at IS NOT NULL THEN CASE WHEN complete_due > resolved_at THEN complete_due ELSE resolved_at END
+		WHEN status IN ('cancelled', 'merged') THEN '-infinity'::timestamptz ELSE 'infinity'::timestamptz END`
+
+// statement is the SQL computing every indicator for one or two periods,
+// and where each indicator's numerator and denominator are among its
+// columns: columns[period][indicator] = {numerator, denominator}.
+type statement struct {
+	sql     string
+	width   int
+	columns [][][2]int
+}
+
+// The statements, built once: for a county's streets or one street, for
+// one period or two (year on year).
+var (
+	countyStatements = [2]*statement{build(byCounty, 1), build(byCounty, 2)}
+	tenantStatements = [2]*statement{build(byTenant, 1), build(byTenant, 2)}
+)
+
+// Filters selecting the streets: $1 is a county id or a tenant id. The
+// explicit filter, on top of RLS, gives the planner the streets as an index
+// condition (an array computed once, where IN (subquery) would be a join)
+// and keeps a street-and-county scope to the street it asked about.
+type filter struct{ tenants, rows string }
+
+var (
+	byCounty = filter{tenants: `t.county_id = $1`, rows: `tenant_id = ANY (ARRAY(SELECT id FROM tenants WHERE county_id = $1))`}
+	byTenant = filter{tenants: `t.id = $1`, rows: `tenant_id = $1`}
+)
+
+// build writes the statement. Parameters: $1 the county or tenant, $2 now,
+// $3 and $4 the earliest start and latest end over the periods (bounds of
+// every scan), then each period's from and to.
+//
+// The cases scan reads the cases reported before the latest end whose
+// relevantUntil is at or after the earliest start: unresolved ones, and
+// those resolved or due since. Every indicator's cases lie in that set: a
+// case received, dispatched or resolved in a period, or open at its start,
+// was not resolved before the period, and one whose deadline fell in it
+// has that deadline after the start. Older resolved history is skipped
+// through cases_relevant_idx (migration 013) or, for long periods, in a
+// sequential scan after two comparisons; cancelled and merged cases never
+// reach the aggregates.
+func build(f filter, periods int) *statement {
+	type sourceSQL struct {
+		name string
+		aggs []string
+		seen map[string]int
+	}
+	sources := map[source]*sourceSQL{
+		fromCases:       {name: "c", seen: map[string]int{}},
+		fromRatings:     {name: "r", seen: map[string]int{}},
+		fromGridWorkers: {name: "g", seen: map[string]int{}},
+	}
+	var selects []string
+	at := map[string]int{} // qualified column → position in the output
+	column := func(a aggregate, k int) int {
+		sql := strings.NewReplacer("{from}", fmt.Sprintf("$%d", 5+2*k), "{to}", fmt.Sprintf("$%d", 6+2*k), "{now}", "$2").Replace(a.sql)
+		src := sources[a.source]
+		i, ok := src.seen[sql]
+		if !ok {
+			i = len(src.aggs)
+			src.seen[sql] = i
+			src.aggs = append(src.aggs, sql)
+		}
+		qualified := fmt.Sprintf("%s.a%d", src.name, i)
+		pos, ok := at[qualified]
+		if !ok {
+			pos = len(selects)
+			at[qualified] = pos
+			selects = append(selects, "coalesce("+qualified+", 0)")
+		}
+		return pos
+	}
+	st := &statement{}
+	for k := range periods {
+		cols := make([][2]int, len(catalogue))
+		for i, ind := range catalogue {
+			cols[i] = [2]int{column(ind.num, k), column(ind.den, k)}
+		}
+		st.columns = append(st.columns, cols)
+	}
+	st.width = len(selects)
+
+	aggList := func(src *sourceSQL) string {
+		parts := make([]string, len(src.aggs))
+		for i, a := range src.aggs {
+			parts[i] = fmt.Sprintf("%s AS a%d", a, i)
+		}
+		return strings.Join(parts, ",\n\t\t")
+	}
+	st.sql = `WITH c AS (
+	SELECT tenant_id,
+		` + aggList(sources[fromCases]) + `
+	FROM cases
+	WHERE ` + f.rows + `
+		AND ` + relevantUntil + ` >= $3
+		AND reported_at < $4
+	GROUP BY tenant_id
+), r AS (
+	SELECT tenant_id,
+		` + aggList(sources[fromRatings]) + `
+	FROM case_ratings
+	WHERE ` + f.rows + ` AND created_at >= $3 AND created_at < $4
+	GROUP BY tenant_id
+), g AS (
+	SELECT tenant_id,
+		` + aggList(sources[fromGridWorkers]) + `
+	FROM memberships
+	WHERE ` + f.rows + ` AND role = 'grid_worker' AND created_at < $4
+	GROUP BY tenant_id
+)
+SELECT t.id, ` + strings.Join(selects, ", ") + `
+FROM tenants t
+	LEFT JOIN c ON c.tenant_id = t.id
+	LEFT JOIN r ON r.tenant_id = t.id
+	LEFT JOIN g ON g.tenant_id = t.id
+WHERE ` + f.tenants + `
+ORDER BY t.id`
+	return st
+}
