@@ -14,11 +14,14 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"github.com/fengqiao/fengqiao/apikeys"
 	"github.com/fengqiao/fengqiao/appeals"
 	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/cases"
+	"github.com/fengqiao/fengqiao/exports"
 	"github.com/fengqiao/fengqiao/frontend"
 	"github.com/fengqiao/fengqiao/notifications"
 	"github.com/fengqiao/fengqiao/open311"
@@ -48,6 +51,8 @@ type Server struct {
 	Sessions      *Sessions // nil: no staff sign-in (API keys only)
 	Kratos        *url.URL  // Kratos's public API, proxied under /identity/
 	Log           *slog.Logger
+	Exports       *exports.Service
+	River         *river.Client[pgx.Tx] // nil: no River UI at /admin/jobs
 }
 
 // Handler builds the whole HTTP handler: API, identity proxy, docs, web app.
@@ -58,6 +63,14 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(IdentityPathPrefix, identityProxy(s.Kratos))
 	}
 	mux.Handle(open311.Prefix, &open311.Handler{Tenants: s.Tenants, Cases: s.Cases, Keys: s.Keys, URL: strings.TrimSuffix(s.PublicURL, "/") + "/open311/v2", Log: s.Log})
+	if s.River != nil {
+		jobsUI, err := s.riverUI()
+		if err != nil {
+			panic(err) // River UI's embedded assets are missing: a broken build
+		}
+		mux.Handle(JobsPath+"/", jobsUI)
+		mux.Handle(JobsPath, jobsUI)
+	}
 	mux.Handle("GET /docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	mux.Handle("/", webApp())
 	return mux
@@ -97,6 +110,7 @@ func (s *Server) register(mux *http.ServeMux) huma.API {
 	s.registerScans(humaAPI, limits)
 	s.registerAppeals(humaAPI, limits)
 	s.registerCases(humaAPI)
+	s.registerExports(humaAPI)
 	s.registerSituation(humaAPI)
 	return humaAPI
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/demo"
+	"github.com/fengqiao/fengqiao/exports"
 	"github.com/fengqiao/fengqiao/infra/kratoslocal"
 	"github.com/fengqiao/fengqiao/infra/migrations"
 	"github.com/fengqiao/fengqiao/infra/pgcluster"
@@ -298,6 +299,7 @@ func (m *Main) Listen(ctx context.Context) error {
 		Notifications: notifications.NewService(m.Tenants.DB()), QRCodes: codes, Appeals: appeals.NewService(codes, caseService),
 		Situation: situation.NewService(m.Tenants.DB()), Live: situation.NewHub(),
 		PublicURL: m.publicURL(), PublicLimits: limits, Authz: m.Authz, Log: m.Log}
+	srv.Exports, srv.River = exports.NewService(m.Tenants.DB()).WithJobs(m.river), m.river
 	if public, admin := m.kratosURLs[0], m.kratosURLs[1]; public != "" {
 		if srv.Kratos, err = url.Parse(public); err != nil {
 			return fmt.Errorf("kratos public URL: %w", err)
