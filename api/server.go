@@ -21,6 +21,7 @@ import (
 	"github.com/fengqiao/fengqiao/appeals"
 	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/cases"
+	"github.com/fengqiao/fengqiao/competitions"
 	"github.com/fengqiao/fengqiao/exports"
 	"github.com/fengqiao/fengqiao/frontend"
 	"github.com/fengqiao/fengqiao/notifications"
@@ -44,6 +45,7 @@ type Server struct {
 	QRCodes       *qrcodes.Service
 	Appeals       *appeals.Service
 	Situation     *situation.Service
+	Competitions  *competitions.Service
 	Live          *situation.Hub // case changes for dashboards' event streams
 	PublicLimits  PublicLimits   // zero: DefaultPublicLimits
 	PublicURL     string         // where residents reach this server: what QR codes hold
@@ -112,6 +114,7 @@ func (s *Server) register(mux *http.ServeMux) huma.API {
 	s.registerCases(humaAPI)
 	s.registerExports(humaAPI)
 	s.registerSituation(humaAPI)
+	s.registerCompetitions(humaAPI)
 	return humaAPI
 }
 

@@ -106,12 +106,14 @@ type Judge struct {
 	Name       string
 }
 
-// Actor is who calls: their identity (empty for an API key), name, and
-// whether they administer competitions in the county.
+// Actor is who calls: their identity (empty for an API key), name,
+// whether they administer competitions in the county, and whether they
+// are county staff reading across it (administrators and viewers).
 type Actor struct {
 	IdentityID string
 	Name       string
 	Admin      bool
+	Staff      bool
 }
 
 func scope(countyID int64, by Actor) tenants.Scope {
@@ -226,7 +228,8 @@ func (s *Service) List(ctx context.Context, countyID int64, by Actor) ([]Competi
 		if err != nil {
 			return err
 		}
-		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[competitionRow])
+		var c Competition
+		_, err = pgx.ForEachRow(rows, competitionFields(&c), func() error { out = append(out, c); return nil })
 		return err
 	})
 	if err != nil {
@@ -237,9 +240,6 @@ func (s *Service) List(ctx context.Context, countyID int64, by Actor) ([]Competi
 	}
 	return out, nil
 }
-
-// competitionRow scans the competition columns positionally.
-type competitionRow = Competition
 
 // Judging lists the competitions the caller judges, newest first.
 func (s *Service) Judging(ctx context.Context, countyID int64, by Actor) ([]Competition, error) {
@@ -265,7 +265,7 @@ func (s *Service) Judging(ctx context.Context, countyID int64, by Actor) ([]Comp
 }
 
 // Get is one competition with its participants, criteria and judges. A
-// caller who is neither an administrator nor one of its judges gets 404.
+// caller who is neither county staff nor one of its judges gets 404.
 func (s *Service) Get(ctx context.Context, countyID int64, by Actor, id int64) (Competition, error) {
 	var c Competition
 	err := s.db.Tx(ctx, scope(countyID, by), func(tx pgx.Tx) error {
@@ -312,7 +312,7 @@ func get(ctx context.Context, tx pgx.Tx, countyID int64, by Actor, id int64) (Co
 	if c.Judges, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Judge]); err != nil {
 		return c, err
 	}
-	if !by.Admin && !c.isJudge(by.IdentityID) {
+	if !by.Admin && !by.Staff && !c.isJudge(by.IdentityID) {
 		return Competition{}, fengqiao.Errorf(fengqiao.ENOTFOUND, "competition %d not found", id)
 	}
 	return c, nil

@@ -325,6 +325,10 @@ func TestAnotherCountySeesNothing(t *testing.T) {
 	require.NoError(t, err)
 	score(t, f, c, false)
 
+	mine, err := f.Svc.List(ctx, f.County.ID, f.Admin)
+	require.NoError(t, err)
+	require.Len(t, mine, 1)
+	require.Equal(t, competitions.Scored, mine[0].Status)
 	other := competitions.Actor{Name: "龙华管理员", Admin: true}
 	list, err := f.Svc.List(ctx, f.Other.ID, other)
 	require.NoError(t, err)

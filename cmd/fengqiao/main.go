@@ -30,6 +30,7 @@ import (
 	"github.com/fengqiao/fengqiao/appeals"
 	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/cases"
+	"github.com/fengqiao/fengqiao/competitions"
 	"github.com/fengqiao/fengqiao/demo"
 	"github.com/fengqiao/fengqiao/exports"
 	"github.com/fengqiao/fengqiao/infra/kratoslocal"
@@ -297,7 +298,7 @@ func (m *Main) Listen(ctx context.Context) error {
 	limits.Off, limits.TrustForwardedFor = m.Config.PublicLimitsOff, m.Config.TrustForwardedFor
 	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Staff: m.Staff, Cases: caseService,
 		Notifications: notifications.NewService(m.Tenants.DB()), QRCodes: codes, Appeals: appeals.NewService(codes, caseService),
-		Situation: situation.NewService(m.Tenants.DB()), Live: situation.NewHub(),
+		Situation: situation.NewService(m.Tenants.DB()), Live: situation.NewHub(), Competitions: competitions.NewService(m.Tenants.DB()).WithJobs(m.river),
 		PublicURL: m.publicURL(), PublicLimits: limits, Authz: m.Authz, Log: m.Log}
 	srv.Exports, srv.River = exports.NewService(m.Tenants.DB()).WithJobs(m.river), m.river
 	if public, admin := m.kratosURLs[0], m.kratosURLs[1]; public != "" {
