@@ -37,10 +37,16 @@ func BenchmarkCompute(b *testing.B) {
 	e := newEnv(b)
 	county, streets := e.county(b, "440309", benchStreets)
 	start := time.Now()
+	// Whatever triggers fire on a case change (the dashboards' signal) are
+	// not what this benchmark prices; off while seeding, they save a third.
+	_, err := e.db.Owner.Exec(ctx, `ALTER TABLE cases DISABLE TRIGGER USER`)
+	require.NoError(b, err)
 	for _, s := range streets {
 		seedStreet(b, e, s)
 	}
-	_, err := e.db.Owner.Exec(ctx, `VACUUM ANALYZE`)
+	_, err = e.db.Owner.Exec(ctx, `ALTER TABLE cases ENABLE TRIGGER USER`)
+	require.NoError(b, err)
+	_, err = e.db.Owner.Exec(ctx, `VACUUM ANALYZE`)
 	require.NoError(b, err)
 	b.Logf("seeded %d streets × %d cases in %s", benchStreets, benchCases, time.Since(start).Round(time.Millisecond))
 
@@ -160,7 +166,7 @@ func explain(b *testing.B, e *env, scope tenants.Scope, countyID int64, p assess
 	ctx := context.Background()
 	var lines []string
 	err := e.tdb.Tx(ctx, scope, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+assess.StatementSQL(1), countyID, time.Now(), p.From, p.To, p.From, p.To)
+		rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+assess.StatementSQL(1), countyID, time.Now(), p.From, p.To)
 		if err != nil {
 			return err
 		}

@@ -148,18 +148,10 @@ func (s *Service) run(ctx context.Context, scope tenants.Scope, stmts [2]*statem
 		}
 	}
 	stmt := stmts[len(periods)-1]
-	from, to := periods[0].From, periods[0].To
-	args := []any{id, s.now(), nil, nil}
+	args := []any{id, s.now()}
 	for _, p := range periods {
 		args = append(args, p.From, p.To)
-		if p.From.Before(from) {
-			from = p.From
-		}
-		if p.To.After(to) {
-			to = p.To
-		}
 	}
-	args[2], args[3] = from, to
 	out := make(map[int64]counts)
 	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, stmt.sql, args...)
@@ -225,48 +217,47 @@ var (
 )
 
 // build writes the statement. Parameters: $1 the county or tenant, $2 now,
-// $3 and $4 the earliest start and latest end over the periods (bounds of
-// every scan), then each period's from and to.
+// then each period's from and to ($3, $4; $5, $6).
 //
-// The cases scan reads the cases reported before the latest end whose
-// relevantUntil is at or after the earliest start: unresolved ones, and
-// those resolved or due since. Every indicator's cases lie in that set: a
-// case received, dispatched or resolved in a period, or open at its start,
+// Each period has its own scan of each source, so a year-on-year
+// comparison of a month reads two months, not the thirteen between them.
+// A period's cases scan reads the cases reported before its end whose
+// relevantUntil is at or after its start: unresolved ones, and those
+// resolved or due since. Every indicator's cases lie in that set: a case
+// received, dispatched or resolved in the period, or open at its start,
 // was not resolved before the period, and one whose deadline fell in it
 // has that deadline after the start. Older resolved history is skipped
 // through cases_relevant_idx (migration 013) or, for long periods, in a
 // sequential scan after two comparisons; cancelled and merged cases never
 // reach the aggregates.
 func build(f filter, periods int) *statement {
-	type sourceSQL struct {
-		name string
+	type scan struct {
+		name string // the CTE: c0, r0, g0, c1, …
 		aggs []string
 		seen map[string]int
 	}
-	sources := map[source]*sourceSQL{
-		fromCases:       {name: "c", seen: map[string]int{}},
-		fromRatings:     {name: "r", seen: map[string]int{}},
-		fromGridWorkers: {name: "g", seen: map[string]int{}},
+	scans := make([]map[source]*scan, periods)
+	for k := range periods {
+		scans[k] = map[source]*scan{}
+		for src, letter := range map[source]string{fromCases: "c", fromRatings: "r", fromGridWorkers: "g"} {
+			scans[k][src] = &scan{name: fmt.Sprintf("%s%d", letter, k), seen: map[string]int{}}
+		}
 	}
 	var selects []string
-	at := map[string]int{} // qualified column → position in the output
 	column := func(a aggregate, k int) int {
-		sql := strings.NewReplacer("{from}", fmt.Sprintf("$%d", 5+2*k), "{to}", fmt.Sprintf("$%d", 6+2*k), "{now}", "$2").Replace(a.sql)
-		src := sources[a.source]
-		i, ok := src.seen[sql]
+		sql := strings.NewReplacer("{from}", fmt.Sprintf("$%d", 3+2*k), "{to}", fmt.Sprintf("$%d", 4+2*k), "{now}", "$2").Replace(a.sql)
+		sc := scans[k][a.source]
+		i, ok := sc.seen[sql]
 		if !ok {
-			i = len(src.aggs)
-			src.seen[sql] = i
-			src.aggs = append(src.aggs, sql)
+			// A new aggregate is a new output column; a repeated one (the
+			// first-time rate's denominator is the resolution rate's
+			// numerator) is counted once.
+			i = len(selects)
+			sc.seen[sql] = i
+			sc.aggs = append(sc.aggs, fmt.Sprintf("%s AS a%d", sql, i))
+			selects = append(selects, fmt.Sprintf("coalesce(%s.a%d, 0)", sc.name, i))
 		}
-		qualified := fmt.Sprintf("%s.a%d", src.name, i)
-		pos, ok := at[qualified]
-		if !ok {
-			pos = len(selects)
-			at[qualified] = pos
-			selects = append(selects, "coalesce("+qualified+", 0)")
-		}
-		return pos
+		return i
 	}
 	st := &statement{}
 	for k := range periods {
@@ -278,39 +269,31 @@ func build(f filter, periods int) *statement {
 	}
 	st.width = len(selects)
 
-	aggList := func(src *sourceSQL) string {
-		parts := make([]string, len(src.aggs))
-		for i, a := range src.aggs {
-			parts[i] = fmt.Sprintf("%s AS a%d", a, i)
+	var ctes, joins []string
+	for k := range periods {
+		from, to := fmt.Sprintf("$%d", 3+2*k), fmt.Sprintf("$%d", 4+2*k)
+		where := map[source]string{
+			fromCases:       `FROM cases WHERE ` + f.rows + ` AND ` + relevantUntil + ` >= ` + from + ` AND reported_at < ` + to,
+			fromRatings:     `FROM case_ratings WHERE ` + f.rows + ` AND created_at >= ` + from + ` AND created_at < ` + to,
+			fromGridWorkers: `FROM memberships WHERE ` + f.rows + ` AND role = 'grid_worker' AND created_at < ` + to,
 		}
-		return strings.Join(parts, ",\n\t\t")
+		for _, src := range []source{fromCases, fromRatings, fromGridWorkers} {
+			sc := scans[k][src]
+			if len(sc.aggs) == 0 {
+				continue
+			}
+			ctes = append(ctes, sc.name+` AS (
+	SELECT tenant_id,
+		`+strings.Join(sc.aggs, ",\n\t\t")+`
+	`+where[src]+`
+	GROUP BY tenant_id)`)
+			joins = append(joins, `LEFT JOIN `+sc.name+` ON `+sc.name+`.tenant_id = t.id`)
+		}
 	}
-	st.sql = `WITH c AS (
-	SELECT tenant_id,
-		` + aggList(sources[fromCases]) + `
-	FROM cases
-	WHERE ` + f.rows + `
-		AND ` + relevantUntil + ` >= $3
-		AND reported_at < $4
-	GROUP BY tenant_id
-), r AS (
-	SELECT tenant_id,
-		` + aggList(sources[fromRatings]) + `
-	FROM case_ratings
-	WHERE ` + f.rows + ` AND created_at >= $3 AND created_at < $4
-	GROUP BY tenant_id
-), g AS (
-	SELECT tenant_id,
-		` + aggList(sources[fromGridWorkers]) + `
-	FROM memberships
-	WHERE ` + f.rows + ` AND role = 'grid_worker' AND created_at < $4
-	GROUP BY tenant_id
-)
+	st.sql = `WITH ` + strings.Join(ctes, ",\n") + `
 SELECT t.id, ` + strings.Join(selects, ", ") + `
 FROM tenants t
-	LEFT JOIN c ON c.tenant_id = t.id
-	LEFT JOIN r ON r.tenant_id = t.id
-	LEFT JOIN g ON g.tenant_id = t.id
+	` + strings.Join(joins, "\n\t") + `
 WHERE ` + f.tenants + `
 ORDER BY t.id`
 	return st

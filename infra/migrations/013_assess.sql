@@ -9,3 +9,6 @@
 CREATE INDEX cases_relevant_idx ON cases (tenant_id,
     (CASE WHEN resolved_at IS NOT NULL THEN CASE WHEN complete_due > resolved_at THEN complete_due ELSE resolved_at END
         WHEN status IN ('cancelled', 'merged') THEN '-infinity'::timestamptz ELSE 'infinity'::timestamptz END));
+
+-- Satisfaction counts the ratings given in a period: by street and time.
+CREATE INDEX case_ratings_created_idx ON case_ratings (tenant_id, created_at);
