@@ -27,6 +27,7 @@ import (
 	"github.com/fengqiao/fengqiao/notifications"
 	"github.com/fengqiao/fengqiao/open311"
 	"github.com/fengqiao/fengqiao/qrcodes"
+	"github.com/fengqiao/fengqiao/rankings"
 	"github.com/fengqiao/fengqiao/situation"
 	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
@@ -47,8 +48,9 @@ type Server struct {
 	Situation     *situation.Service
 	Competitions  *competitions.Service
 	Live          *situation.Hub // case changes for dashboards' event streams
-	PublicLimits  PublicLimits   // zero: DefaultPublicLimits
-	PublicURL     string         // where residents reach this server: what QR codes hold
+	Rankings      *rankings.Service
+	PublicLimits  PublicLimits // zero: DefaultPublicLimits
+	PublicURL     string       // where residents reach this server: what QR codes hold
 	Authz         *authz.Authorizer
 	Sessions      *Sessions // nil: no staff sign-in (API keys only)
 	Kratos        *url.URL  // Kratos's public API, proxied under /identity/
@@ -114,6 +116,7 @@ func (s *Server) register(mux *http.ServeMux) huma.API {
 	s.registerCases(humaAPI)
 	s.registerExports(humaAPI)
 	s.registerSituation(humaAPI)
+	s.registerRankings(humaAPI)
 	s.registerCompetitions(humaAPI)
 	return humaAPI
 }

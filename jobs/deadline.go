@@ -13,7 +13,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/fengqiao/fengqiao/assess"
 	"github.com/fengqiao/fengqiao/notifications"
+	"github.com/fengqiao/fengqiao/rankings"
 	"github.com/fengqiao/fengqiao/tenants"
 )
 
@@ -112,6 +114,9 @@ func Register(workers *river.Workers, db *tenants.DB, sender notifications.Sende
 	river.AddWorker(workers, &SummonsWorker{DB: db})
 	river.AddWorker(workers, &DeliveryWorker{DB: db, Sender: sender})
 	river.AddWorker(workers, &ErasureWorker{DB: db})
+	ranks := rankings.NewService(db, assess.NewService(db))
+	river.AddWorker(workers, &RankingWorker{Rankings: ranks})
+	river.AddWorker(workers, &NightlyRankingWorker{DB: db, Rankings: ranks})
 	river.AddWorker(workers, &ExportWorker{DB: db})
 	river.AddWorker(workers, &CompetitionScoringWorker{DB: db})
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/fengqiao/fengqiao/api"
 	"github.com/fengqiao/fengqiao/apikeys"
 	"github.com/fengqiao/fengqiao/appeals"
+	"github.com/fengqiao/fengqiao/assess"
 	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/competitions"
@@ -39,6 +40,7 @@ import (
 	"github.com/fengqiao/fengqiao/jobs"
 	"github.com/fengqiao/fengqiao/notifications"
 	"github.com/fengqiao/fengqiao/qrcodes"
+	"github.com/fengqiao/fengqiao/rankings"
 	"github.com/fengqiao/fengqiao/situation"
 	"github.com/fengqiao/fengqiao/staff"
 	"github.com/fengqiao/fengqiao/tenants"
@@ -298,7 +300,8 @@ func (m *Main) Listen(ctx context.Context) error {
 	limits.Off, limits.TrustForwardedFor = m.Config.PublicLimitsOff, m.Config.TrustForwardedFor
 	srv := &api.Server{Tenants: m.Tenants, Keys: m.Keys, Staff: m.Staff, Cases: caseService,
 		Notifications: notifications.NewService(m.Tenants.DB()), QRCodes: codes, Appeals: appeals.NewService(codes, caseService),
-		Situation: situation.NewService(m.Tenants.DB()), Live: situation.NewHub(), Competitions: competitions.NewService(m.Tenants.DB()).WithJobs(m.river),
+		Situation: situation.NewService(m.Tenants.DB()), Live: situation.NewHub(),
+		Rankings: rankings.NewService(m.Tenants.DB(), assess.NewService(m.Tenants.DB())).WithJobs(m.river), Competitions: competitions.NewService(m.Tenants.DB()).WithJobs(m.river),
 		PublicURL: m.publicURL(), PublicLimits: limits, Authz: m.Authz, Log: m.Log}
 	srv.Exports, srv.River = exports.NewService(m.Tenants.DB()).WithJobs(m.river), m.river
 	if public, admin := m.kratosURLs[0], m.kratosURLs[1]; public != "" {
@@ -335,7 +338,9 @@ func (m *Main) startRiver(ctx context.Context) error {
 	client, err := river.NewClient(riverpgxv5.New(m.pool), &river.Config{
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 10}},
 		Workers: workers,
-		Logger:  m.Log,
+		PeriodicJobs: []*river.PeriodicJob{river.NewPeriodicJob(jobs.NightlyAt{},
+			func() (river.JobArgs, *river.InsertOpts) { return jobs.NightlyRankingArgs{}, nil }, nil)},
+		Logger: m.Log,
 	})
 	if err != nil {
 		return fmt.Errorf("river client: %w", err)
