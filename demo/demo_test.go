@@ -9,8 +9,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fengqiao/fengqiao/assess"
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/demo"
+	"github.com/fengqiao/fengqiao/rankings"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
 	"github.com/fengqiao/fengqiao/tenants"
 )
@@ -70,4 +72,41 @@ func TestDemoCasesCoverEveryStateChannelAndGradeOnce(t *testing.T) {
 	_, found, err := cs.SuggestDepartment(ctx, scope, page.Cases[0].ID)
 	require.NoError(t, err)
 	require.True(t, found)
+}
+
+func TestDemoAssessmentRanksEveryStreetOnce(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.New(t)
+	tdb := tenants.NewDB(db.App)
+	ts := tenants.NewService(tdb)
+	county, err := demo.Seed(ctx, ts, io.Discard)
+	require.NoError(t, err)
+	require.NoError(t, demo.SeedCases(ctx, ts, cases.NewService(tdb), county, io.Discard))
+	svc := rankings.NewService(tdb, assess.NewService(tdb))
+	var log strings.Builder
+	require.NoError(t, demo.SeedAssessment(ctx, svc, county, &log))
+	require.Contains(t, log.String(), "rankings of last month and this month")
+	log.Reset()
+	require.NoError(t, demo.SeedAssessment(ctx, svc, county, &log))
+	require.Empty(t, log.String(), "seeding again adds nothing")
+
+	scope := tenants.Scope{CountyID: county.ID}
+	schemes, err := svc.Schemes(ctx, scope)
+	require.NoError(t, err)
+	require.Len(t, schemes, 1)
+	list, err := svc.Rankings(ctx, scope, schemes[0].ID)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	r, err := svc.RankingByID(ctx, scope, list[1].ID) // last month: a whole month of answers and ratings
+	require.NoError(t, err)
+	require.Equal(t, "done", r.Status)
+	require.Len(t, r.Results, 3, "the demo county's three streets")
+	var bottom int
+	for _, res := range r.Results {
+		if res.Bottom {
+			bottom++
+		}
+		require.NotNil(t, res.Figures[assess.SatisfactionRate].Value, "demo residents rated answers in every street")
+	}
+	require.GreaterOrEqual(t, bottom, 1)
 }

@@ -147,7 +147,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return demo.SeedCases(ctx, m.Tenants, cases.NewService(m.Tenants.DB()), county, stdout)
+		if err := demo.SeedCases(ctx, m.Tenants, cases.NewService(m.Tenants.DB()), county, stdout); err != nil {
+			return err
+		}
+		return demo.SeedAssessment(ctx, rankings.NewService(m.Tenants.DB(), assess.NewService(m.Tenants.DB())), county, stdout)
 	case "apikey":
 		return m.apikey(ctx, args[1:])
 	case "admin":
@@ -456,6 +459,9 @@ func (m *Main) dev(ctx context.Context) error {
 		return err
 	}
 	if err := demo.SeedCases(ctx, m.Tenants, cases.NewService(m.Tenants.DB()), county, m.Out); err != nil {
+		return err
+	}
+	if err := demo.SeedAssessment(ctx, rankings.NewService(m.Tenants.DB(), assess.NewService(m.Tenants.DB())), county, m.Out); err != nil {
 		return err
 	}
 	key, err := m.demoKey(ctx, county)
