@@ -1,0 +1,243 @@
+package exports
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/fengqiao/fengqiao"
+	"github.com/fengqiao/fengqiao/assess"
+	"github.com/fengqiao/fengqiao/tenants"
+)
+
+// The assessment's kinds: a published ranking, and the indicator table of a
+// period (every street of the county, or one street).
+const (
+	KindRanking    = "ranking"
+	KindIndicators = "indicators"
+)
+
+var registerAssessment sync.Once
+
+// RegisterAssessment adds the ranking and indicator-table kinds. The
+// indicator table computes through assess, which opens its own read
+// transaction on db; call it once from the composition root (more calls do
+// nothing).
+func RegisterAssessment(db *tenants.DB) {
+	registerAssessment.Do(func() {
+		Register(rankingKind)
+		Register(indicatorsKind(assess.NewService(db)))
+	})
+}
+
+// RankingFilters names the ranking to export.
+type RankingFilters struct {
+	RankingID int64 `json:"ranking_id"`
+}
+
+// indicatorColumns are a value, numerator and denominator per indicator of
+// the catalogue, in its order.
+func indicatorColumns() []Column {
+	var cols []Column
+	for _, ind := range assess.Catalogue() {
+		typ := Percent
+		if ind.Unit != assess.Percent {
+			typ = Number
+		}
+		cols = append(cols, Column{Header: ind.NameZH, Type: typ, Width: 12},
+			Column{Header: ind.NameZH + "（分子）", Type: Number, Width: 12},
+			Column{Header: ind.NameZH + "（分母）", Type: Number, Width: 12})
+	}
+	return cols
+}
+
+// indicatorCells are a street's cells under indicatorColumns: a percent as
+// a fraction (the cell's format shows it as one), no data as an empty cell.
+func indicatorCells(figure func(assess.Code) (num, den int64, value *float64, ok bool)) []any {
+	var cells []any
+	for _, ind := range assess.Catalogue() {
+		num, den, value, ok := figure(ind.Code)
+		if !ok {
+			cells = append(cells, nil, nil, nil)
+			continue
+		}
+		var v any
+		if value != nil {
+			v = *value
+			if ind.Unit == assess.Percent {
+				v = *value / 100
+			}
+		}
+		cells = append(cells, v, num, den)
+	}
+	return cells
+}
+
+var rankingKind = Kind{
+	Name:  KindRanking,
+	Title: "考核排名",
+	Check: func(raw json.RawMessage, countyWide bool) (json.RawMessage, error) {
+		var f RankingFilters
+		if err := decodeStrict(raw, &f); err != nil {
+			return nil, err
+		}
+		if !countyWide {
+			return nil, fengqiao.Invalid("body.filters", "rankings are the county's: export one from the county", nil)
+		}
+		if f.RankingID <= 0 {
+			return nil, fengqiao.Invalid("body.filters.ranking_id", "the ranking to export", f.RankingID)
+		}
+		return json.Marshal(f)
+	},
+	Columns: func(bool) []Column {
+		return append([]Column{{Header: "名次", Type: Number, Width: 7}, {Header: "街道（乡镇）", Width: 14},
+			{Header: "得分", Type: Number, Width: 9}, {Header: "通报/约谈", Width: 10}}, indicatorColumns()...)
+	},
+	Count: func(ctx context.Context, tx pgx.Tx, job Job) (int64, error) {
+		var f RankingFilters
+		if err := json.Unmarshal(job.Filters, &f); err != nil {
+			return 0, err
+		}
+		var status string
+		var n int64
+		err := tx.QueryRow(ctx, `SELECT r.status, (SELECT count(*) FROM ranking_results x WHERE x.county_id = r.county_id AND x.ranking_id = r.id)
+			FROM rankings r WHERE r.county_id = $1 AND r.id = $2`, job.Scope.CountyID, f.RankingID).Scan(&status, &n)
+		if err != nil {
+			return 0, fmt.Errorf("ranking %d: %w", f.RankingID, err)
+		}
+		if status != "done" {
+			return 0, fmt.Errorf("ranking %d is %s, not done", f.RankingID, status)
+		}
+		return n, nil
+	},
+	Rows: func(ctx context.Context, tx pgx.Tx, job Job, emit func([]any) error) error {
+		var f RankingFilters
+		if err := json.Unmarshal(job.Filters, &f); err != nil {
+			return err
+		}
+		var action string
+		if err := tx.QueryRow(ctx, `SELECT bottom_action FROM rankings WHERE county_id = $1 AND id = $2`, job.Scope.CountyID, f.RankingID).
+			Scan(&action); err != nil {
+			return err
+		}
+		label := map[string]string{"notice": "通报", "interview": "约谈"}[action]
+		rows, err := tx.Query(ctx, `SELECT rank, street_name, score, bottom, figures FROM ranking_results
+			WHERE county_id = $1 AND ranking_id = $2 ORDER BY rank, street_name`, job.Scope.CountyID, f.RankingID)
+		if err != nil {
+			return err
+		}
+		var rank int
+		var street string
+		var score float64
+		var bottom bool
+		var raw []byte
+		_, err = pgx.ForEachRow(rows, []any{&rank, &street, &score, &bottom, &raw}, func() error {
+			var figures map[assess.Code]struct {
+				Numerator   int64    `json:"numerator"`
+				Denominator int64    `json:"denominator"`
+				Value       *float64 `json:"value"`
+			}
+			if err := json.Unmarshal(raw, &figures); err != nil {
+				return err
+			}
+			mark := ""
+			if bottom {
+				mark = label
+			}
+			cells := []any{rank, street, score, mark}
+			return emit(append(cells, indicatorCells(func(c assess.Code) (int64, int64, *float64, bool) {
+				f, ok := figures[c]
+				return f.Numerator, f.Denominator, f.Value, ok
+			})...))
+		})
+		return err
+	},
+}
+
+// IndicatorFilters is the period of an indicator table.
+type IndicatorFilters struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+func indicatorsKind(svc *assess.Service) Kind {
+	compute := func(ctx context.Context, job Job) (map[int64]assess.Values, error) {
+		var f IndicatorFilters
+		if err := json.Unmarshal(job.Filters, &f); err != nil {
+			return nil, err
+		}
+		p := assess.Period{From: f.From, To: f.To}
+		if !job.CountyWide {
+			v, err := svc.ComputeTenant(ctx, job.Scope, p)
+			return map[int64]assess.Values{job.Scope.TenantID: v}, err
+		}
+		return svc.Compute(ctx, job.Scope, job.Scope.CountyID, p)
+	}
+	return Kind{
+		Name:  KindIndicators,
+		Title: "考核指标",
+		Check: func(raw json.RawMessage, _ bool) (json.RawMessage, error) {
+			var f IndicatorFilters
+			if err := decodeStrict(raw, &f); err != nil {
+				return nil, err
+			}
+			if err := (assess.Period{From: f.From, To: f.To}).Validate(); err != nil {
+				return nil, fengqiao.Invalid("body.filters.to", err.Error(), f.To)
+			}
+			return json.Marshal(f)
+		},
+		Columns: func(bool) []Column {
+			return append([]Column{{Header: "街道（乡镇）", Width: 14}}, indicatorColumns()...)
+		},
+		Count: func(ctx context.Context, tx pgx.Tx, job Job) (int64, error) {
+			if !job.CountyWide {
+				return 1, nil
+			}
+			var n int64
+			err := tx.QueryRow(ctx, `SELECT count(*) FROM tenants WHERE county_id = $1`, job.Scope.CountyID).Scan(&n)
+			return n, err
+		},
+		Rows: func(ctx context.Context, tx pgx.Tx, job Job, emit func([]any) error) error {
+			values, err := compute(ctx, job)
+			if err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, `SELECT id, name FROM tenants WHERE id = ANY($1)`, streetIDs(values))
+			if err != nil {
+				return err
+			}
+			names := map[int64]string{}
+			var id int64
+			var name string
+			if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { names[id] = name; return nil }); err != nil {
+				return err
+			}
+			ids := streetIDs(values)
+			sort.Slice(ids, func(i, j int) bool { return names[ids[i]] < names[ids[j]] })
+			for _, id := range ids {
+				v := values[id]
+				cells := append([]any{names[id]}, indicatorCells(func(c assess.Code) (int64, int64, *float64, bool) {
+					f, ok := v[c]
+					return f.Numerator, f.Denominator, f.Value, ok
+				})...)
+				if err := emit(cells); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+}
+
+func streetIDs(values map[int64]assess.Values) []int64 {
+	ids := make([]int64, 0, len(values))
+	for id := range values {
+		ids = append(ids, id)
+	}
+	return ids
+}
