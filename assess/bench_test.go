@@ -37,14 +37,27 @@ func BenchmarkCompute(b *testing.B) {
 	e := newEnv(b)
 	county, streets := e.county(b, "440309", benchStreets)
 	start := time.Now()
-	// Whatever triggers fire on a case change (the dashboards' signal) are
-	// not what this benchmark prices; off while seeding, they save a third.
-	_, err := e.db.Owner.Exec(ctx, `ALTER TABLE cases DISABLE TRIGGER USER`)
+	// A bulk load, as a restore would do it: the secondary indexes are
+	// built once afterwards rather than maintained row by row, and the
+	// triggers on a case change (the dashboards' signal) stay off. This
+	// halves the seeding; what is measured runs on the same indexes.
+	var indexes []string
+	rows, err := e.db.Owner.Query(ctx, `SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i
+		WHERE indrelid = 'cases'::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`)
+	require.NoError(b, err)
+	var drops []string
+	for rows.Next() {
+		var name, def string
+		require.NoError(b, rows.Scan(&name, &def))
+		drops, indexes = append(drops, `DROP INDEX `+name), append(indexes, def)
+	}
+	require.NoError(b, rows.Err())
+	_, err = e.db.Owner.Exec(ctx, strings.Join(drops, "; ")+`; ALTER TABLE cases DISABLE TRIGGER USER`)
 	require.NoError(b, err)
 	for _, s := range streets {
 		seedStreet(b, e, s)
 	}
-	_, err = e.db.Owner.Exec(ctx, `ALTER TABLE cases ENABLE TRIGGER USER`)
+	_, err = e.db.Owner.Exec(ctx, strings.Join(indexes, "; ")+`; ALTER TABLE cases ENABLE TRIGGER USER`)
 	require.NoError(b, err)
 	_, err = e.db.Owner.Exec(ctx, `VACUUM ANALYZE`)
 	require.NoError(b, err)

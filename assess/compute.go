@@ -21,8 +21,8 @@ type Service struct {
 // NewService returns a Service.
 func NewService(db *tenants.DB) *Service { return &Service{db: db, now: time.Now} }
 
-// WithClock returns a copy of s that judges deadlines as of now() instead
-// of the wall clock: an unaccepted or unresolved case counts as late once
+// WithClock returns a copy of s that judges deadlines as of the moment now
+// returns instead of the wall clock: an unaccepted or unresolved case counts as late once
 // its deadline is before that moment. Tests and re-runs of a ranking use it.
 func (s *Service) WithClock(now func() time.Time) *Service {
 	c := *s
@@ -31,10 +31,11 @@ func (s *Service) WithClock(now func() time.Time) *Service {
 }
 
 // Compute returns every indicator for every street of the county for the
-// period, keyed by tenant id; a street without any data is present with nil
-// values. scope must be the county's read scope (tenants.Scope{CountyID:
-// countyID}): county staff read every street through the county_read
-// policies. One statement scans the period's cases once.
+// period, keyed by tenant id: every street of the county, suspended ones
+// included, and one without any data with nil values. scope must be the
+// county's read scope (tenants.Scope{CountyID: countyID}): county staff
+// read every street through the county_read policies. One statement, one
+// scan of the cases that matter to the period.
 func (s *Service) Compute(ctx context.Context, scope tenants.Scope, countyID int64, p Period) (map[int64]Values, error) {
 	if err := checkCounty(scope, countyID); err != nil {
 		return nil, err

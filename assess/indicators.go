@@ -6,8 +6,11 @@
 // Every indicator is defined once, in the catalogue below: its names, unit,
 // direction, the plain-language definition of its numerator and denominator,
 // and the SQL aggregates that count them. One statement computes every
-// indicator for every street of a county, scanning the period's cases once
-// (see compute.go), so ranking a whole county costs about one aggregate scan.
+// indicator for every street of a county: one scan of the cases that matter
+// to the period (its cases, the backlog open at its start, those resolved
+// or due in it), one of its ratings and one of the grid workers, each with
+// all the aggregates at once (see compute.go), so ranking a whole county
+// costs about one aggregate scan of those cases.
 //
 // Counted cases. Everywhere below, "case" means a case that is neither
 // cancelled nor merged (judged by its status now): a cancelled case was not
