@@ -16,6 +16,8 @@ declare module 'vue-router' {
 /** Where someone lands: the county's street list when they see the whole county, else their (first) street. */
 export function landing(me: Me): RouteLocationRaw {
   if (me.county_wide) return { name: 'streets' }
+  // A judge holding no street role lands on the competitions they judge.
+  if (!me.streets?.length && !me.tenant && me.memberships?.some((m) => m.role === 'judge')) return { name: 'competitions' }
   const first = me.streets?.[0] ?? me.tenant?.code
   if (first) return { name: 'street', params: { code: first } }
   // Signed in but holding no role anywhere: the account page says so.
@@ -53,7 +55,6 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
       { path: '/account', name: 'account', component: () => import('./views/AccountView.vue') },
       { path: '/', name: 'streets', component: () => import('./views/StreetsView.vue') },
       { path: '/county/staff', name: 'county-staff', component: () => import('./views/CountyStaffView.vue') },
-      { path: '/exports', name: 'exports', component: () => import('./views/ExportsView.vue') },
       { path: '/streets/:code', name: 'street', component: () => import('./views/StreetView.vue'), props: true },
       { path: '/streets/:code/cases', name: 'cases', component: () => import('./views/CasesView.vue'), props: true },
       { path: '/streets/:code/cases/new', name: 'case-new', component: () => import('./views/CaseReportView.vue'), props: true },
@@ -73,6 +74,26 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
         component: () => import('./views/TrackingView.vue'),
         props: (r) => ({ code: typeof r.params.code === 'string' ? r.params.code : '' }),
         meta: { public: true, resident: true },
+      },
+      // Observation competitions (观摩评比): county staff and judges.
+      { path: '/county/competitions', name: 'competitions', component: () => import('./views/competitions/CompetitionsView.vue') },
+      {
+        path: '/county/competitions/:id(\\d+)',
+        name: 'competition',
+        component: () => import('./views/competitions/CompetitionSetupView.vue'),
+        props: (r) => ({ id: Number(r.params.id) }),
+      },
+      {
+        path: '/county/competitions/:id(\\d+)/results',
+        name: 'competition-results',
+        component: () => import('./views/competitions/CompetitionResultsView.vue'),
+        props: (r) => ({ id: Number(r.params.id) }),
+      },
+      {
+        path: '/county/competitions/:id(\\d+)/score',
+        name: 'competition-score',
+        component: () => import('./views/competitions/JudgeSheetView.vue'),
+        props: (r) => ({ id: Number(r.params.id) }),
       },
       { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
     ],
