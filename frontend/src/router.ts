@@ -55,6 +55,7 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
       { path: '/account', name: 'account', component: () => import('./views/AccountView.vue') },
       { path: '/', name: 'streets', component: () => import('./views/StreetsView.vue') },
       { path: '/county/staff', name: 'county-staff', component: () => import('./views/CountyStaffView.vue') },
+      { path: '/exports', name: 'exports', component: () => import('./views/ExportsView.vue') },
       { path: '/streets/:code', name: 'street', component: () => import('./views/StreetView.vue'), props: true },
       { path: '/streets/:code/cases', name: 'cases', component: () => import('./views/CasesView.vue'), props: true },
       { path: '/streets/:code/cases/new', name: 'case-new', component: () => import('./views/CaseReportView.vue'), props: true },
