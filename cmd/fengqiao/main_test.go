@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fengqiao/fengqiao/api"
+	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/demo"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
 )
@@ -210,6 +211,19 @@ func TestBrowserWorksACaseThroughTheLoop(t *testing.T) {
 func TestBrowserResidentAppealsOnAPhone(t *testing.T) {
 	m, key, chromium := browserMain(t, false)
 	runBrowserScript(t, "residents.e2e.mjs", "BASE_URL="+m.URL(), "API_KEY="+key, "TENANT_CODE=371326001", "CHROMIUM="+chromium)
+}
+
+// TestBrowserExportsTheLedgerWithProgress: from a street's case list, an
+// export to XLSX with the list's filters; the export centre's bar reaches
+// 100% as River's job works; the downloaded file holds the header and one
+// row per case the list holds with the same filters.
+func TestBrowserExportsTheLedgerWithProgress(t *testing.T) {
+	m, key, chromium := browserMain(t, false)
+	ctx := context.Background()
+	county, err := demo.Seed(ctx, m.Tenants, io.Discard)
+	require.NoError(t, err)
+	require.NoError(t, demo.SeedCases(ctx, m.Tenants, cases.NewService(m.Tenants.DB()), county, io.Discard))
+	runBrowserScript(t, "exports.e2e.mjs", "BASE_URL="+m.URL(), "API_KEY="+key, "TENANT_CODE=371326001", "CHROMIUM="+chromium)
 }
 
 func TestAdminCreatePrintsASignInLink(t *testing.T) {
