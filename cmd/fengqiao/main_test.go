@@ -21,6 +21,7 @@ import (
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/demo"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
+	"github.com/fengqiao/fengqiao/staff"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -241,4 +242,26 @@ func TestAdminCreatePrintsASignInLink(t *testing.T) {
 	err := run(ctx, args, io.Discard)
 	require.ErrorContains(t, err, "already holds this role", "a second run must not create a second administrator")
 	require.Error(t, run(ctx, []string{"admin", "create", "-county", "371326", "-name", "无联系方式"}, io.Discard))
+}
+
+// TestBrowserRunsACompetitionWithFiveJudges: the county administrator sets
+// up an observation competition (3 participants, 3 weighted criteria, 5
+// judges) in the browser; each judge signs in on a phone and scores; the
+// administrator locks, computes (the progress bar reaches 100%) and
+// publishes, and the results page shows the ranks the trimmed means imply.
+func TestBrowserRunsACompetitionWithFiveJudges(t *testing.T) {
+	m, key, chromium := browserMain(t, true)
+	ctx := context.Background()
+	county, err := m.Tenants.CountyByCode(ctx, "371326")
+	require.NoError(t, err)
+	var emails, names []string
+	for i, name := range []string{"评委甲", "评委乙", "评委丙", "评委丁", "评委戊"} {
+		email := "judge" + string(rune('1'+i)) + "@e2e.example"
+		invited, err := m.Staff.InviteToCounty(ctx, county.ID, staff.Invitation{Name: name, Email: email, Role: staff.Judge})
+		require.NoError(t, err)
+		require.NoError(t, m.identities.SetPassword(ctx, invited.Person.IdentityID, demo.Password))
+		emails, names = append(emails, email), append(names, name)
+	}
+	runBrowserScript(t, "competition.e2e.mjs", "BASE_URL="+m.URL(), "API_KEY="+key, "JUDGES="+strings.Join(emails, ","),
+		"JUDGE_NAMES="+strings.Join(names, ","), "PASSWORD="+demo.Password, "CHROMIUM="+chromium)
 }
