@@ -36,6 +36,7 @@ const STREET_ROUTES = new Set(['street', 'cases', 'case-new', 'case-ledger', 'ca
 /** Redirects a signed-in user away from pages their roles do not reach. */
 export function reachable(to: RouteLocationNormalized, me: Me): true | RouteLocationRaw {
   if ((to.name === 'streets' || to.name === 'county-staff') && !me.county_wide) return landing(me)
+  if ((to.name === 'assessment' || to.name === 'ranking') && !me.county_wide) return landing(me)
   if (STREET_ROUTES.has(String(to.name)) && !me.county_wide) {
     const streets = me.streets ?? (me.tenant ? [me.tenant.code] : [])
     if (!streets.includes(String(to.params.code))) return landing(me)
@@ -94,6 +95,14 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
         path: '/county/competitions/:id(\\d+)/score',
         name: 'competition-score',
         component: () => import('./views/competitions/JudgeSheetView.vue'),
+        props: (r) => ({ id: Number(r.params.id) }),
+      },
+      // Assessment (考核): schemes, requesting a ranking, and a ranking with its charts.
+      { path: '/county/assessment', name: 'assessment', component: () => import('./views/assessment/AssessmentView.vue') },
+      {
+        path: '/county/assessment/rankings/:id(\\d+)',
+        name: 'ranking',
+        component: () => import('./views/assessment/RankingView.vue'),
         props: (r) => ({ id: Number(r.params.id) }),
       },
       { path: '/:rest(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue') },
