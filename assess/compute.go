@@ -186,7 +186,9 @@ func (s *Service) run(ctx context.Context, scope tenants.Scope, stmts [2]*statem
 // Written with CASE rather than coalesce and greatest so that it is
 // leakproof: PostgreSQL tests it before the row-level security policies,
 // which cost a few setting lookups per row, and rejects most old cases
-// after one or two comparisons.
+// after one or two comparisons. Migration 013 indexes this very expression
+// (cases_relevant_idx): change both together;
+// TestStatementCanUseTheRelevanceIndex fails when they drift apart.
 const relevantUntil = `CASE WHEN resolved_at IS NOT NULL THEN CASE WHEN complete_due > resolved_at THEN complete_due ELSE resolved_at END
 		WHEN status IN ('cancelled', 'merged') THEN '-infinity'::timestamptz ELSE 'infinity'::timestamptz END`
 
