@@ -55,6 +55,8 @@ type Kind struct {
 	Count func(ctx context.Context, tx pgx.Tx, job Job) (int64, error)
 	// Rows streams the rows in order, one call of emit per row, each value
 	// matching its column's type. It runs inside one scoped transaction.
+	// emit copies the values: the row slice may be reused, but values must
+	// not point into memory the next row overwrites.
 	Rows func(ctx context.Context, tx pgx.Tx, job Job, emit func(row []any) error) error
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -100,6 +101,28 @@ func build(ctx context.Context, db *tenants.DB, owner Owner, id int64, kindName 
 			return err
 		})
 	}
+	// The rows are read in this goroutine and written into the sheet in
+	// another, in batches, so that decoding rows and encoding XML overlap.
+	width := len(sheet.columns)
+	batches := make(chan []any, 4)
+	written := make(chan error, 1)
+	go func() {
+		var err error
+		for batch := range batches {
+			for i := 0; err == nil && i+width <= len(batch); i += width {
+				err = sheet.write(batch[i : i+width])
+			}
+		}
+		written <- err
+	}()
+	const batchRows = 512
+	batch := make([]any, 0, batchRows*width)
+	send := func() {
+		if len(batch) > 0 {
+			batches <- batch
+			batch = make([]any, 0, batchRows*width)
+		}
+	}
 	// The count and the rows are read in one transaction; rows committed
 	// in between may be listed too, so the percentage stops at 99 until done.
 	err = db.Tx(ctx, job.Scope, func(tx pgx.Tx) error {
@@ -111,8 +134,20 @@ func build(ctx context.Context, db *tenants.DB, owner Owner, id int64, kindName 
 		}
 		step := max(progressEvery, total/100)
 		return kind.Rows(ctx, tx, job, func(row []any) error {
-			if err := sheet.write(row); err != nil {
-				return err
+			if len(row) != width {
+				return fmt.Errorf("row of %d values for %d columns", len(row), width)
+			}
+			for _, v := range row {
+				batch = append(batch, own(v))
+			}
+			if len(batch) == cap(batch) {
+				select {
+				case batches <- batch:
+					batch = make([]any, 0, batchRows*width)
+				case err := <-written: // the writer stopped early
+					written <- err
+					return fmt.Errorf("write sheet: %w", err)
+				}
 			}
 			n++
 			if n%step == 0 {
@@ -123,10 +158,45 @@ func build(ctx context.Context, db *tenants.DB, owner Owner, id int64, kindName 
 			return nil
 		})
 	})
+	if err == nil {
+		send()
+	}
+	close(batches)
+	if werr := <-written; err == nil && werr != nil {
+		err = fmt.Errorf("write sheet: %w", werr)
+	}
 	if err != nil {
 		return err
 	}
 	return store(ctx, db, owner, id, sheet, n)
+}
+
+// own copies what a pointer value points at: a row source may reuse its
+// scan targets for the next row.
+func own(v any) any {
+	switch x := v.(type) {
+	case *time.Time:
+		if x == nil {
+			return nil
+		}
+		return *x
+	case *int64:
+		if x == nil {
+			return nil
+		}
+		return *x
+	case *float64:
+		if x == nil {
+			return nil
+		}
+		return *x
+	case *string:
+		if x == nil {
+			return nil
+		}
+		return *x
+	}
+	return v
 }
 
 // countingWriter counts what passes through it.

@@ -1,6 +1,8 @@
 package exports
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"fmt"
 	"io"
 	"time"
@@ -72,6 +74,13 @@ func newSheetWriter(title string, columns []Column) (*sheetWriter, error) {
 		if err := w.sw.SetColWidth(i+1, i+1, width); err != nil {
 			return fail(err)
 		}
+		// A column's style formats its numbers and dates: cells then go
+		// in as bare values, without a Cell each.
+		if style, ok := w.styles[c.Type]; ok {
+			if err := w.sw.SetColStyle(i+1, i+1, style); err != nil {
+				return fail(err)
+			}
+		}
 	}
 	if err := w.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return fail(err)
@@ -116,20 +125,25 @@ func (w *sheetWriter) cell(typ ColumnType, v any) any {
 		if x.IsZero() {
 			return nil
 		}
-		return excelize.Cell{StyleID: w.styles[typ], Value: excelDate(x)}
-	}
-	if typ == Number || typ == Percent {
-		return excelize.Cell{StyleID: w.styles[typ], Value: v}
+		return excelDate(x) // the column's date format shows it
 	}
 	return v
 }
 
-// finish ends the sheet and writes the whole file to out.
+// finish ends the sheet and writes the whole file to out. excelize's
+// WriteTo builds the zip in a bytes.Buffer first (tens of MB for a million
+// rows); its zip writer hook lets the archive go straight to out instead,
+// compressed at deflate's best speed.
 func (w *sheetWriter) finish(out io.Writer) error {
 	if err := w.sw.Flush(); err != nil {
 		return fmt.Errorf("flush sheet: %w", err)
 	}
-	if _, err := w.f.WriteTo(out); err != nil {
+	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(out)
+		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) { return flate.NewWriter(w, flate.BestSpeed) })
+		return zw
+	})
+	if _, err := w.f.WriteTo(io.Discard); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
 	}
 	return nil
