@@ -309,3 +309,30 @@ func exec(db *tenants.DB, scope tenants.Scope, sql string, args ...any) error {
 		return err
 	})
 }
+
+// County exports are county rows: another county, and any street, read
+// none of them, and a street cannot write one.
+func TestCountyExportsStayInTheirCounty(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	other, err := b.st.Tenants.CreateCounty(ctx, "440307", "龙岗区")
+	require.NoError(t, err)
+	owner := exports.Owner{CountyID: b.st.County.ID}
+	e, err := b.svc.Create(ctx, tenants.Scope{CountyID: b.st.County.ID}, owner, exports.Request{Kind: exports.KindCaseLedger, RequestedBy: "a"})
+	require.NoError(t, err)
+	count := func(scope tenants.Scope) (n int) {
+		require.NoError(t, b.st.TDB.Tx(ctx, scope, func(tx pgx.Tx) error {
+			return tx.QueryRow(ctx, `SELECT count(*) FROM county_exports`).Scan(&n)
+		}))
+		return n
+	}
+	require.Equal(t, 1, count(tenants.Scope{CountyID: b.st.County.ID}))
+	require.Zero(t, count(tenants.Scope{CountyID: other.ID}))
+	require.Zero(t, count(b.st.Scope))
+	require.Zero(t, count(tenants.Scope{}))
+	_, err = b.svc.Get(ctx, tenants.Scope{CountyID: other.ID}, exports.Owner{CountyID: b.st.County.ID}, e.ID, "a")
+	require.Equal(t, fengqiao.ENOTFOUND, fengqiao.ErrorCode(err))
+	_, err = b.svc.Create(ctx, b.st.Scope, owner, exports.Request{Kind: exports.KindCaseLedger, RequestedBy: "a"})
+	require.Error(t, err, "a street's scope cannot write a county row")
+	require.Error(t, exec(b.st.TDB, tenants.Scope{CountyID: other.ID}, `UPDATE county_exports SET status = 'failed' WHERE id = $1`, e.ID))
+}
