@@ -19,6 +19,7 @@ import (
 
 	"github.com/fengqiao/fengqiao/api"
 	"github.com/fengqiao/fengqiao/cases"
+	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/demo"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
 	"github.com/fengqiao/fengqiao/staff"
@@ -225,6 +226,24 @@ func TestBrowserExportsTheLedgerWithProgress(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, demo.SeedCases(ctx, m.Tenants, cases.NewService(m.Tenants.DB()), county, io.Discard))
 	runBrowserScript(t, "exports.e2e.mjs", "BASE_URL="+m.URL(), "API_KEY="+key, "TENANT_CODE=371326001", "CHROMIUM="+chromium)
+}
+
+// TestBrowserShowsALiveStreetDashboard: the street's dashboard (态势) over
+// the demo cases shows the API's headline numbers, and a case reported
+// through the API raises the received count without a reload: by polling
+// for the county key, by server-sent events for the signed-in dispatcher.
+// The big screen covers the header and Esc leaves it; the county's
+// dashboard is linked from the street list.
+func TestBrowserShowsALiveStreetDashboard(t *testing.T) {
+	m, key, chromium := browserMain(t, true)
+	ctx := context.Background()
+	county, err := demo.Seed(ctx, m.Tenants, io.Discard)
+	require.NoError(t, err)
+	require.NoError(t, demo.SeedCases(ctx, m.Tenants, cases.NewService(m.Tenants.DB()), county, io.Discard))
+	_, err = demo.SeedStaff(ctx, m.Staff, m.Tenants, m.identities, county)
+	require.NoError(t, err)
+	runBrowserScript(t, "situation.e2e.mjs", "BASE_URL="+m.URL(), "API_KEY="+key, "TENANT_CODE=371326001",
+		"GRID_NAME=东关社区第1网格", "PASSWORD="+demo.Password, "CHROMIUM="+chromium)
 }
 
 func TestAdminCreatePrintsASignInLink(t *testing.T) {

@@ -31,11 +31,11 @@ export function signinFor(to: Pick<RouteLocationNormalized, 'fullPath'>): RouteL
 }
 
 /** Pages of one street, named by the :code parameter. */
-const STREET_ROUTES = new Set(['street', 'cases', 'case-new', 'case-ledger', 'case', 'notifications'])
+const STREET_ROUTES = new Set(['street', 'cases', 'case-new', 'case-ledger', 'case', 'notifications', 'situation'])
 
 /** Redirects a signed-in user away from pages their roles do not reach. */
 export function reachable(to: RouteLocationNormalized, me: Me): true | RouteLocationRaw {
-  if ((to.name === 'streets' || to.name === 'county-staff') && !me.county_wide) return landing(me)
+  if ((to.name === 'streets' || to.name === 'county-staff' || to.name === 'county-situation') && !me.county_wide) return landing(me)
   if ((to.name === 'assessment' || to.name === 'ranking') && !me.county_wide) return landing(me)
   if (STREET_ROUTES.has(String(to.name)) && !me.county_wide) {
     const streets = me.streets ?? (me.tenant ? [me.tenant.code] : [])
@@ -68,6 +68,19 @@ export function createAppRouter(history: RouterHistory = createWebHistory()): Ro
         props: (r) => ({ code: String(r.params.code), id: Number(r.params.id) }),
       },
       { path: '/streets/:code/notifications', name: 'notifications', component: () => import('./views/NotificationsView.vue'), props: true },
+      // The situational dashboard (态势) of a street and of the county; ?screen=1 is the big screen.
+      {
+        path: '/streets/:code/situation',
+        name: 'situation',
+        component: () => import('./views/situation/SituationView.vue'),
+        props: (r) => ({ level: 'street', code: String(r.params.code) }),
+      },
+      {
+        path: '/county/situation',
+        name: 'county-situation',
+        component: () => import('./views/situation/SituationView.vue'),
+        props: () => ({ level: 'county', code: session.me?.county.code ?? '' }),
+      },
       // Residents: the page a QR code opens, and the status page of a tracking code.
       { path: '/q/:token', name: 'appeal', component: () => import('./views/AppealView.vue'), props: true, meta: { public: true, resident: true } },
       {
