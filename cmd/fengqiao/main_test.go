@@ -19,7 +19,6 @@ import (
 
 	"github.com/fengqiao/fengqiao/api"
 	"github.com/fengqiao/fengqiao/cases"
-	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/demo"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
 	"github.com/fengqiao/fengqiao/staff"
