@@ -116,6 +116,11 @@ func (w *sheetWriter) cell(typ ColumnType, v any) any {
 	switch x := v.(type) {
 	case nil:
 		return nil
+	case string:
+		if x == "" {
+			return nil // an empty cell: excelize writes nothing for it
+		}
+		return v
 	case *time.Time:
 		if x == nil {
 			return nil
