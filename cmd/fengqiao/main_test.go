@@ -245,6 +245,16 @@ func TestBrowserShowsALiveStreetDashboard(t *testing.T) {
 		"GRID_NAME=东关社区第1网格", "PASSWORD="+demo.Password, "CHROMIUM="+chromium)
 }
 
+// TestBrowserRanksTheStreets: with cases in two streets, a scheme made
+// through the API, the county's assessment page requests this month's
+// ranking, whose River job runs; the progress reaches done and the ranking
+// lists every street with its rank, the bottom one red and tagged, a bar
+// chart of the scores and a radar of two picked streets.
+func TestBrowserRanksTheStreets(t *testing.T) {
+	m, key, chromium := browserMain(t, false)
+	runBrowserScript(t, "ranking.e2e.mjs", "BASE_URL="+m.URL(), "API_KEY="+key, "COUNTY_CODE=371326", "CHROMIUM="+chromium)
+}
+
 func TestAdminCreatePrintsASignInLink(t *testing.T) {
 	t.Setenv("FENGQIAO_DATA_DIR", t.TempDir())
 	t.Setenv("DATABASE_URL", "")

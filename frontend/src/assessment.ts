@@ -119,6 +119,19 @@ export function periodRequest(p: PeriodForm, label?: string): RankingRequest | n
   return null
 }
 
+/** A label for the period when none is typed: 2026年12月, 2026年第4季度, 2026年度, 2026-01-15至2026-02-28. */
+export function periodLabel(p: PeriodForm, t: (key: string, values: Record<string, unknown>) => string): string {
+  switch (p.kind) {
+    case 'month':
+      return t('assessment.periodLabel.month', { year: p.year, month: p.month })
+    case 'quarter':
+      return t('assessment.periodLabel.quarter', { year: p.year, n: p.quarter })
+    case 'year':
+      return t('assessment.periodLabel.year', { year: p.year })
+  }
+  return p.range ? t('assessment.periodLabel.range', { from: p.range[0], to: p.range[1] }) : ''
+}
+
 /** "2026-12-01 – 2026-12-31" in China time from a ranking's from and exclusive to. */
 export function periodSpan(r: Pick<Ranking, 'from' | 'to'>): string {
   const day = (iso: string, back = 0) => {

@@ -27,6 +27,7 @@ import {
   mayAdministerAssessment,
   mayReadAssessment,
   nextDay,
+  periodLabel,
   periodRequest,
   periodSpan,
   progressStatus,
@@ -165,6 +166,19 @@ describe('periods', () => {
     expect(periodRequest({ ...base, kind: 'range', range: ['2026-12-31', '2026-12-31'] })?.to).toBe('2027-01-01T00:00:00+08:00')
     expect(periodRequest({ ...base, kind: 'range', range: null })).toBeNull()
     expect(periodRequest({ ...base, kind: 'range', range: ['2026-03-02', '2026-03-01'] })).toBeNull()
+  })
+
+  it('labels the period when no label is typed', () => {
+    const tr = (key: string, v: Record<string, unknown>) => i18n.global.t(key, v)
+    const base = { year: 2026, month: 3, quarter: 2, range: ['2026-01-15', '2026-02-28'] as [string, string] }
+    i18n.global.locale.value = 'zh-CN'
+    expect(periodLabel({ ...base, kind: 'month' }, tr)).toBe('2026年3月')
+    expect(periodLabel({ ...base, kind: 'quarter' }, tr)).toBe('2026年第2季度')
+    expect(periodLabel({ ...base, kind: 'year' }, tr)).toBe('2026年度')
+    expect(periodLabel({ ...base, kind: 'range' }, tr)).toBe('2026-01-15至2026-02-28')
+    i18n.global.locale.value = 'en'
+    expect(periodLabel({ ...base, kind: 'quarter' }, tr)).toBe('2026 Q2')
+    i18n.global.locale.value = 'zh-CN'
   })
 
   it('steps a day across months and leap years', () => {

@@ -969,6 +969,7 @@ const en: typeof zhCN = {
     period: 'Period',
     kinds: { month: 'Month', quarter: 'Quarter', year: 'Year', range: 'Custom' },
     quarterN: 'Q{n}',
+    periodLabel: { month: '{year}-{month}', quarter: '{year} Q{n}', year: '{year}', range: '{from} to {to}' },
     label: 'Label (optional)',
     generate: 'Rank the streets',
     generating: 'Ranking the streets…',

@@ -967,6 +967,7 @@ export default {
     period: '考核期间',
     kinds: { month: '月度', quarter: '季度', year: '年度', range: '自定义' },
     quarterN: '第{n}季度',
+    periodLabel: { month: '{year}年{month}月', quarter: '{year}年第{n}季度', year: '{year}年度', range: '{from}至{to}' },
     label: '名称（可选）',
     generate: '生成排名',
     generating: '正在生成排名…',
