@@ -166,6 +166,17 @@ async function bigScreen() {
   assert(streets >= 1, `the county heat view shows ${streets} streets`)
   const county = (await call('GET', `/counties/${TENANT_CODE.slice(0, 6)}/situation?days=30`)).totals
   assert(Number(await card(page, 'received')) === county.received, 'the county received count is not the API\'s')
+  await screenshot(page, 'situation-county')
+
+  step('a street of the county dashboard opens its own dashboard')
+  const tenant = await call('GET', `/tenants/${TENANT_CODE}`)
+  await page.locator(sel('situation-street-link'), { hasText: tenant.name }).click()
+  await page.waitForURL(new RegExp(`/streets/${TENANT_CODE}/situation`))
+  const street = (await situation()).totals
+  await page.waitForFunction(
+    ([id, value]) => document.querySelector(`[data-testid="${id}"]`)?.getAttribute('data-value') === value,
+    ['situation-received', String(street.received)],
+  )
 }
 
 /** A signed-in dispatcher: the dashboard is live over server-sent events. */

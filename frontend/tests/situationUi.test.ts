@@ -83,23 +83,28 @@ const $ = (testid: string) => document.querySelector<HTMLElement>(`[data-testid=
 const $$ = (testid: string) => [...document.querySelectorAll<HTMLElement>(`[data-testid="${testid}"]`)]
 
 let fetchMock: ReturnType<typeof vi.fn>
+const streets = { items: [{ id: 2, code: CODE, name: '平邑街道', status: 'active' }] }
 function answer(body: Situation) {
-  fetchMock.mockImplementation(async () => new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } }))
+  fetchMock.mockImplementation(async (url: string) => {
+    const json = String(url).endsWith('/counties/371326/tenants') ? streets : body
+    return new Response(JSON.stringify(json), { status: 200, headers: { 'Content-Type': 'application/json' } })
+  })
 }
 const lastUrl = () => String(fetchMock.mock.calls.at(-1)?.[0])
 
-async function mountPage(query = '') {
+async function mountPage(query = '', level: 'street' | 'county' = 'street') {
   const blank = defineComponent({ render: () => null })
   const router = createRouter({
     history: createMemoryHistory(),
     routes: [
       { path: '/streets/:code/situation', name: 'situation', component: blank },
+      { path: '/county/situation', name: 'county-situation', component: blank },
       { path: '/', component: blank },
     ],
   })
-  await router.push(`/streets/${CODE}/situation${query}`)
+  await router.push(level === 'street' ? `/streets/${CODE}/situation${query}` : `/county/situation${query}`)
   const wrapper = mount(SituationView, {
-    props: { level: 'street', code: CODE },
+    props: { level, code: level === 'street' ? CODE : county.code },
     global: { plugins: [ElementPlus, i18n, router], stubs: { EChart: true } },
     attachTo: document.body,
   })
@@ -222,6 +227,27 @@ describe('the street dashboard', () => {
     )
     await mountPage()
     expect($('problem-alert')?.textContent).toContain('needs case:read')
+  })
+})
+
+describe('the county dashboard', () => {
+  it('reads the county, and its streets open their own dashboards', async () => {
+    session.me = { credential: 'session', name: '赵平', county, county_wide: true, memberships: [{ id: 1, role: 'county_viewer' }] } as Me
+    answer({
+      ...fixture,
+      by_place: [{ key: '2', name: '平邑街道', received: 1234, resolved: 756, open: 321, overdue: 42 }],
+      heat: [{ key: '2', name: '平邑街道', received: 1234, resolved: 756, open: 321, overdue: 42 }],
+    })
+    const { router } = await mountPage('?days=7', 'county')
+    expect(fetchMock.mock.calls.map((c) => String(c[0]))).toContain('/api/v1/counties/371326/situation?days=7')
+    expect(FakeEventSource.made[0].url).toBe('/api/v1/counties/371326/situation/events')
+    expect($('situation-title')?.textContent).toContain('平邑县')
+    expect($('situation-places')?.textContent).toContain('街道排行')
+    expect($('situation-street-link')?.getAttribute('href')).toBe(`/streets/${CODE}/situation?days=7`)
+    $('heat-tile')?.click()
+    await flushPromises()
+    expect(router.currentRoute.value.name).toBe('situation')
+    expect(router.currentRoute.value.params.code).toBe(CODE)
   })
 })
 
