@@ -106,6 +106,8 @@ async function run(page) {
   const label = (await page.locator(`${sel('ranking-progress')} .assessment-progress__head span`).first().innerText()).trim()
   assert(/^\d{4}年\d{1,2}月$/.test(label) && label === api.label, `the ranking is labelled "${label}" (API: "${api.label}"), expected this month's`)
 
+  await screenshot(page, 'assessment')
+
   step('open the ranking: every street with its rank')
   await page.click(sel('open-ranking'))
   await page.waitForURL(new RegExp(`/county/assessment/rankings/${rankingId}$`))

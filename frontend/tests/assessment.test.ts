@@ -5,10 +5,15 @@
 import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
 import ElementPlus from 'element-plus'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Indicator, Ranking, RankingResult } from '../src/api/assessment'
-import { ranking as normalize } from '../src/api/assessment'
+import { defineComponent } from 'vue'
+import { createMemoryHistory, createRouter } from 'vue-router'
+import type { Indicator, Ranking, RankingResult, Scheme } from '../src/api/assessment'
+import { assessmentApi, ranking as normalize } from '../src/api/assessment'
+import { ApiError } from '../src/api/client'
 import type { Me } from '../src/api/types'
 import { i18n } from '../src/i18n'
+import { session } from '../src/session'
+import AssessmentView from '../src/views/assessment/AssessmentView.vue'
 import RankingTable from '../src/views/assessment/RankingTable.vue'
 import {
   acrossPeriods,
@@ -355,5 +360,121 @@ describe('RankingTable', () => {
     expect(w.text()).toContain('no data')
     expect(w.text()).toContain('Resolution rate')
     i18n.global.locale.value = 'zh-CN'
+  })
+})
+
+describe('the assessment page', () => {
+  const $ = (testid: string) => document.querySelector<HTMLElement>(`[data-testid="${testid}"]`)
+  const SCHEME: Scheme = {
+    id: 3,
+    name: '2026年基层治理考核',
+    bottom_n: 1,
+    bottom_action: 'interview',
+    nightly: false,
+    indicators: RANKING.indicators,
+    created_by: '县委政法委',
+    created_at: '2026-12-01T00:00:00Z',
+    archived: false,
+  }
+
+  function testRouter() {
+    const blank = defineComponent({ render: () => null })
+    return createRouter({
+      history: createMemoryHistory(),
+      routes: [
+        { path: '/county/assessment', name: 'assessment', component: blank },
+        { path: '/county/assessment/rankings/:id', name: 'ranking', component: blank },
+      ],
+    })
+  }
+
+  afterEach(() => {
+    vi.restoreAllMocks()
+    vi.useRealTimers()
+    session.me = null
+    document.body.innerHTML = ''
+  })
+
+  async function mountPage(perms: string[]) {
+    session.me = { credential: 'api_key', name: 'key', county: { id: 1, code: '371326', name: '平邑县' }, county_wide: true, county_permissions: perms, memberships: [] } as unknown as Me
+    vi.spyOn(assessmentApi, 'indicators').mockResolvedValue(CATALOGUE)
+    vi.spyOn(assessmentApi, 'schemes').mockResolvedValue([SCHEME])
+    const list = vi.spyOn(assessmentApi, 'rankings').mockResolvedValue([])
+    const router = testRouter()
+    await router.push('/county/assessment')
+    mount(AssessmentView, { global: { plugins: [ElementPlus, i18n, router] }, attachTo: document.body })
+    await flushPromises()
+    return { list }
+  }
+
+  it('requests this month and follows the ranking until done, then stops asking', async () => {
+    vi.useFakeTimers({ now: new Date('2026-12-01T04:00:00Z') })
+    const { list } = await mountPage(['county:read', 'county:write'])
+    expect($('scheme-summary')?.textContent).toContain('末位 1 名约谈')
+    const queued = { ...RANKING, status: 'queued' as const, percent: 0, results: [] }
+    const requested = vi.spyOn(assessmentApi, 'requestRanking').mockResolvedValue(queued)
+    const get = vi
+      .spyOn(assessmentApi, 'ranking')
+      .mockResolvedValueOnce({ ...queued, status: 'running', percent: 40 })
+      .mockResolvedValueOnce(RANKING)
+    $('generate-ranking')!.click()
+    await flushPromises()
+    expect(requested).toHaveBeenCalledWith('371326', 3, { kind: 'month', year: 2026, month: 12, label: '2026年12月' })
+    expect($('ranking-progress')?.getAttribute('data-status')).toBe('running')
+    expect($('open-ranking')).toBeNull()
+    await vi.advanceTimersByTimeAsync(1000)
+    await flushPromises()
+    expect($('ranking-progress')?.getAttribute('data-status')).toBe('done')
+    expect($('open-ranking')).not.toBeNull()
+    expect(list).toHaveBeenCalledTimes(2) // the scheme's rankings again, with the new one
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(get).toHaveBeenCalledTimes(2)
+  })
+
+  it('shows a failed ranking with its error', async () => {
+    await mountPage(['county:read', 'county:write'])
+    vi.spyOn(assessmentApi, 'requestRanking').mockResolvedValue({ ...RANKING, status: 'queued', percent: 0, results: [] })
+    vi.spyOn(assessmentApi, 'ranking').mockResolvedValue({ ...RANKING, status: 'failed', error: 'no streets', results: [] })
+    $('generate-ranking')!.click()
+    await flushPromises()
+    expect($('ranking-progress')?.getAttribute('data-status')).toBe('failed')
+    expect($('ranking-error')?.textContent).toContain('no streets')
+  })
+
+  it('offers no scheme or ranking buttons to a county viewer', async () => {
+    await mountPage(['county:read'])
+    expect($('scheme-summary')).not.toBeNull()
+    expect($('scheme-new')).toBeNull()
+    expect($('generate-ranking')).toBeNull()
+  })
+
+  it('creates a scheme and shows the server’s field errors by their rows', async () => {
+    await mountPage(['county:read', 'county:write'])
+    const create = vi.spyOn(assessmentApi, 'createScheme').mockRejectedValueOnce(
+      new ApiError(422, { title: 'Unprocessable Entity', status: 422, errors: [{ location: 'body.indicators[1].weight', message: 'must be above 0' }] }),
+    )
+    $('scheme-new')!.click()
+    await flushPromises()
+    const name = document.querySelector<HTMLInputElement>('[data-testid="scheme-dialog"] [data-testid="scheme-name"] input, [data-testid="scheme-name"]')!
+    const input = name.tagName === 'INPUT' ? name : name.querySelector('input')!
+    input.value = '测试办法'
+    input.dispatchEvent(new Event('input'))
+    await flushPromises()
+    expect(document.querySelectorAll('[data-testid="scheme-row"]')).toHaveLength(2)
+    $('scheme-submit')!.click()
+    await flushPromises()
+    expect(create).toHaveBeenCalledWith('371326', {
+      name: '测试办法',
+      bottom_n: 1,
+      bottom_action: 'notice',
+      nightly: false,
+      indicators: [
+        { indicator: 'resolution_rate', weight: 10 },
+        { indicator: 'cases_per_worker', weight: 10 },
+      ],
+    })
+    const rows = document.querySelectorAll('[data-testid="scheme-row"]')
+    expect(rows[1].textContent).toContain('must be above 0')
+    expect(rows[0].textContent).not.toContain('must be above 0')
   })
 })
