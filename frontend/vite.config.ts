@@ -26,8 +26,12 @@ export default defineConfig({
     rolldownOptions: {
       output: {
         // Dependencies change less often than the app; a separate chunk stays cached across releases.
+        // ECharts is only for the dashboards and rankings: its own chunk, loaded with those pages.
         codeSplitting: {
-          groups: [{ name: 'vendor', test: /node_modules/ }],
+          groups: [
+            { name: 'charts', test: /node_modules[\\/](echarts|zrender)[\\/]/, priority: 2 },
+            { name: 'vendor', test: /node_modules/, priority: 1 },
+          ],
         },
       },
     },
