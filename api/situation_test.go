@@ -85,9 +85,9 @@ func TestDashboardEventsSayWhenCasesChange(t *testing.T) {
 			}
 		}
 	}()
-	// The stream may open with a "changed" from the listener's start:
-	// drain it, then a case reported now must be announced.
-	time.Sleep(300 * time.Millisecond)
+	// The stream opens with a "changed" at the hub's first poll of the
+	// street: drain it, then a case reported now must be announced.
+	time.Sleep(situation.PollEvery + 500*time.Millisecond)
 	for len(events) > 0 {
 		<-events
 	}

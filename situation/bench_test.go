@@ -91,9 +91,6 @@ func benchStreet(tb testing.TB, total int) (*casetest.Street, *pgxpool.Conn) {
 	_, err = conn.Exec(ctx, `SELECT set_config('app.tenant_id', $1, false)`, strconv.FormatInt(st.Tenant.ID, 10))
 	require.NoError(tb, err)
 	start := time.Now()
-	// The change trigger would signal a million times: off for the load.
-	_, err = conn.Exec(ctx, `ALTER TABLE cases DISABLE TRIGGER cases_changed`)
-	require.NoError(tb, err)
 	_, err = conn.Exec(ctx, `WITH grids AS (SELECT row_number() OVER (ORDER BY id) - 1 AS k, id, community_id, zone_id
 			FROM org_nodes WHERE tenant_id = $1 AND kind = 'grid')
 		INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description, node_id, community_id, zone_id, grid_id,
@@ -109,8 +106,6 @@ func benchStreet(tb testing.TB, total int) (*casetest.Street, *pgxpool.Conn) {
 			WHEN t > now() - interval '60 days' AND i % 7 = 0 THEN 'reported' WHEN i % 1000 = 0 THEN 'accepted' ELSE 'closed' END AS status) s
 		JOIN grids g ON g.k = i % (SELECT count(*) FROM grids)`,
 		st.Tenant.ID, total)
-	require.NoError(tb, err)
-	_, err = conn.Exec(ctx, `ALTER TABLE cases ENABLE TRIGGER cases_changed`)
 	require.NoError(tb, err)
 	// As autovacuum leaves a table in use: statistics, hint bits, the
 	// visibility map.

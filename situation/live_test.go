@@ -40,21 +40,45 @@ func TestHubCoalescesSignalsPerSubscriber(t *testing.T) {
 
 func TestACaseChangeReachesTheStreetsDashboards(t *testing.T) {
 	b := setup(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := context.Background()
 	h := situation.NewHub()
 	signal, stop := h.Subscribe(b.Tenant.ID)
 	defer stop()
-	go h.Run(ctx, b.TDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	select {
-	case <-signal: // listening has begun: missed changes are signalled
-	case <-time.After(10 * time.Second):
-		t.Fatal("no signal when listening began")
-	}
+	other, stopOther := h.Subscribe(b.second.ID)
+	defer stopOther()
+	require.NoError(t, h.Poll(ctx, b.TDB))
+	require.Len(t, signal, 1, "a street seen for the first time is signalled: it may have changed since the dashboard's fetch")
+	<-signal
+	<-other
+	require.NoError(t, h.Poll(ctx, b.TDB))
+	require.Empty(t, signal, "nothing changed")
+
 	b.report(t, "qr", "general")
+	require.NoError(t, h.Poll(ctx, b.TDB))
+	require.Len(t, signal, 1, "a reported case reaches the street's dashboards")
+	require.Empty(t, other, "and no other street's")
+}
+
+func TestTheHubRunsUntilItsContextEnds(t *testing.T) {
+	b := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	h := situation.NewHub()
+	signal, stop := h.Subscribe(b.Tenant.ID)
+	defer stop()
+	done := make(chan struct{})
+	go func() {
+		h.Run(ctx, b.TDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		close(done)
+	}()
 	select {
 	case <-signal:
 	case <-time.After(10 * time.Second):
-		t.Fatal("a reported case did not reach the dashboard")
+		t.Fatal("the first poll did not signal the newly watched street")
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return when its context ended")
 	}
 }
