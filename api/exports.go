@@ -22,8 +22,10 @@ import (
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 // ExportFiltersBody are the filters of an export: for the case ledger, the
-// case list's.
+// case list's; for a ranking, its id; for the indicator table, the period
+// (from, to).
 type ExportFiltersBody struct {
+	RankingID    int64      `json:"ranking_id,omitempty" minimum:"1" doc:"ranking: the (done) ranking to export; the county's export only"`
 	Status       string     `json:"status,omitempty" enum:"reported,dispatched,accepted,resolved,confirmed,closed,cancelled,merged"`
 	Channel      string     `json:"channel,omitempty" enum:"qr,grid_report,hotline_12345,visit,petition,online,superior_assigned,screening"`
 	TrackingCode string     `json:"tracking_code,omitempty" maxLength:"13"`
@@ -32,13 +34,13 @@ type ExportFiltersBody struct {
 	NodeID       int64      `json:"node_id,omitempty" minimum:"1" doc:"cases at or below this node; a street's export only"`
 	DepartmentID int64      `json:"department_id,omitempty" minimum:"1" doc:"a street's export only"`
 	Overdue      bool       `json:"overdue,omitempty" doc:"past the acceptance or completion deadline"`
-	From         *time.Time `json:"from,omitempty" doc:"reported at or after"`
-	To           *time.Time `json:"to,omitempty" doc:"reported before"`
+	From         *time.Time `json:"from,omitempty" doc:"case_ledger: reported at or after; indicators: the period's start"`
+	To           *time.Time `json:"to,omitempty" doc:"case_ledger: reported before; indicators: the period's end (exclusive)"`
 	Sort         string     `json:"sort,omitempty" enum:"newest,oldest,due_soon" doc:"the list's order; newest when absent"`
 }
 
 type createExportBody struct {
-	Kind    string            `json:"kind" enum:"case_ledger" doc:"what to export: case_ledger, the cases the caller may list"`
+	Kind    string            `json:"kind" enum:"case_ledger,ranking,indicators" doc:"what to export: case_ledger, the cases the caller may list; ranking, a done ranking of the county's assessment; indicators, every indicator of a period (the county's streets, or one street)"`
 	Filters ExportFiltersBody `json:"filters,omitempty" doc:"exactly what the caller chose in the list"`
 }
 

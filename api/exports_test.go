@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/fengqiao/fengqiao/api"
 	"github.com/fengqiao/fengqiao/apikeys"
+	"github.com/fengqiao/fengqiao/assess"
 	"github.com/fengqiao/fengqiao/authz"
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/exports"
@@ -288,4 +290,27 @@ func TestRiverUIIsForCountyAdminsOnly(t *testing.T) {
 			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		}
 	}
+}
+
+func TestTheIndicatorTableAndARankingExportOverHTTP(t *testing.T) {
+	env := setupExports(t)
+	exports.RegisterAssessment(env.tdb)
+	now := time.Now().In(assess.China)
+	month, err := assess.Month(now.Year(), now.Month())
+	require.NoError(t, err)
+	period := map[string]any{"from": month.From.Format(time.RFC3339), "to": month.To.Format(time.RFC3339)}
+
+	rec, e := env.call(t, staff.CountyAdmin, http.MethodPost, "/api/v1/counties/371326/exports", map[string]any{"kind": "indicators", "filters": period})
+	require.Equal(t, http.StatusAccepted, rec.Code, rec.Body.String())
+	env.work(t, e)
+	_, e = env.call(t, staff.CountyAdmin, http.MethodGet, e["url"].(string), nil)
+	require.Equal(t, "done", e["status"], e["error"])
+	require.Equal(t, float64(2), e["row_count"], "both streets")
+
+	// A ranking is the county's; the API takes its id and checks it is done.
+	rec, _ = env.call(t, "key:A", http.MethodPost, "/api/v1/tenants/371326001/exports", map[string]any{"kind": "ranking", "filters": map[string]any{"ranking_id": 1}})
+	require.Equal(t, http.StatusUnprocessableEntity, rec.Code, "a street cannot export the county's ranking")
+	rec, _ = env.call(t, staff.CountyAdmin, http.MethodPost, "/api/v1/counties/371326/exports", map[string]any{"kind": "ranking"})
+	require.Equal(t, http.StatusUnprocessableEntity, rec.Code)
+	require.Contains(t, rec.Body.String(), "body.filters.ranking_id")
 }
