@@ -106,11 +106,16 @@ func (s *Service) County(ctx context.Context, scope tenants.Scope, days int) (Sn
 	return s.snapshot(ctx, scope, days, level{
 		where: `tenant_id IN (SELECT id FROM tenants WHERE county_id = $1)`, arg: scope.CountyID,
 		category: `(SELECT k.name FROM case_categories k WHERE k.tenant_id = cases.tenant_id AND k.id = cases.category_id)`,
-		place:    "tenant_id", heat: "tenant_id",
-		names: `SELECT 'place', id::text, name FROM tenants WHERE county_id = $1
-			UNION ALL SELECT 'heat', id::text, name FROM tenants WHERE county_id = $1`,
+		// The county's heat cells are its streets, as its places are: one
+		// grouping serves both (the same column twice is one to the planner).
+		place: "tenant_id", heat: noHeat,
+		names: `SELECT 'place', id::text, name FROM tenants WHERE county_id = $1`,
 	})
 }
+
+// noHeat is a heat column of one empty cell, for a level whose heat view is
+// its places.
+const noHeat = "NULL::bigint"
 
 // level is what differs between a street's dashboard and the county's.
 type level struct {
@@ -131,7 +136,7 @@ func (s *Service) snapshot(ctx context.Context, scope tenants.Scope, days int, l
 	today := time.Date(now.In(cst).Year(), now.In(cst).Month(), now.In(cst).Day(), 0, 0, 0, 0, cst)
 	category := lv.category
 	if category == "" {
-		category = "category_id::text"
+		category = "category_id"
 	}
 	snap := Snapshot{From: from, To: to, GeneratedAt: now}
 	counts := map[string]map[string]*Count{}
@@ -155,16 +160,16 @@ func (s *Service) snapshot(ctx context.Context, scope tenants.Scope, days int, l
 		return s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
 			// The period's cases, once, in every breakdown at the same time.
 			rows, err := tx.Query(ctx, `WITH p AS (
-					SELECT channel, grade, `+category+` AS category, `+lv.place+`::text AS place, `+lv.heat+`::text AS heat,
-						to_char(reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day,
+					SELECT channel, grade, `+category+` AS category, `+lv.place+` AS place, `+lv.heat+` AS heat,
+						(reported_at AT TIME ZONE 'Asia/Shanghai')::date AS day,
 						status IN ('resolved', 'confirmed', 'closed') AS resolved, reported_at >= $4 AS today
 					FROM cases WHERE `+lv.where+` AND reported_at >= $2 AND reported_at < $3 AND status NOT IN ('cancelled', 'merged'))
 				SELECT CASE WHEN GROUPING(channel) = 0 THEN 'channel' WHEN GROUPING(grade) = 0 THEN 'grade'
 						WHEN GROUPING(category) = 0 THEN 'category' WHEN GROUPING(place) = 0 THEN 'place'
 						WHEN GROUPING(heat) = 0 THEN 'heat' WHEN GROUPING(day) = 0 THEN 'day' ELSE 'total' END,
 					coalesce(CASE WHEN GROUPING(channel) = 0 THEN channel WHEN GROUPING(grade) = 0 THEN grade
-						WHEN GROUPING(category) = 0 THEN category WHEN GROUPING(place) = 0 THEN place
-						WHEN GROUPING(heat) = 0 THEN heat WHEN GROUPING(day) = 0 THEN day END, ''),
+						WHEN GROUPING(category) = 0 THEN category::text WHEN GROUPING(place) = 0 THEN place::text
+						WHEN GROUPING(heat) = 0 THEN heat::text WHEN GROUPING(day) = 0 THEN to_char(day, 'YYYY-MM-DD') END, ''),
 					count(*), count(*) FILTER (WHERE resolved), count(*) FILTER (WHERE today)
 				FROM p GROUP BY GROUPING SETS ((channel), (grade), (category), (place), (heat), (day), ())`,
 				lv.arg, from, to, today)
@@ -194,15 +199,15 @@ func (s *Service) snapshot(ctx context.Context, scope tenants.Scope, days int, l
 		return s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
 			// What is in hand now, however old.
 			rows, err := tx.Query(ctx, `WITH o AS (
-					SELECT grade, `+category+` AS category, `+lv.place+`::text AS place, `+lv.heat+`::text AS heat, channel,
+					SELECT grade, `+category+` AS category, `+lv.place+` AS place, `+lv.heat+` AS heat, channel,
 						`+overdueSQL+` AS overdue
 					FROM cases WHERE `+lv.where+` AND `+openSQL+`)
 				SELECT CASE WHEN GROUPING(channel) = 0 THEN 'channel' WHEN GROUPING(grade) = 0 THEN 'grade'
 						WHEN GROUPING(category) = 0 THEN 'category' WHEN GROUPING(place) = 0 THEN 'place'
 						WHEN GROUPING(heat) = 0 THEN 'heat' ELSE 'total' END,
 					coalesce(CASE WHEN GROUPING(channel) = 0 THEN channel WHEN GROUPING(grade) = 0 THEN grade
-						WHEN GROUPING(category) = 0 THEN category WHEN GROUPING(place) = 0 THEN place
-						WHEN GROUPING(heat) = 0 THEN heat END, ''),
+						WHEN GROUPING(category) = 0 THEN category::text WHEN GROUPING(place) = 0 THEN place::text
+						WHEN GROUPING(heat) = 0 THEN heat::text END, ''),
 					count(*), count(*) FILTER (WHERE overdue)
 				FROM o GROUP BY GROUPING SETS ((channel), (grade), (category), (place), (heat), ())`, lv.arg)
 			if err != nil {
@@ -258,6 +263,9 @@ func (s *Service) snapshot(ctx context.Context, scope tenants.Scope, days int, l
 	snap.ByCategory = ranked(counts["category"])
 	snap.ByPlace = ranked(counts["place"])
 	snap.Heat = ranked(counts["heat"])
+	if lv.heat == noHeat {
+		snap.Heat = snap.ByPlace
+	}
 	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
 		key := d.In(cst).Format("2006-01-02")
 		if day := trend[key]; day != nil {
