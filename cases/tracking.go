@@ -86,23 +86,43 @@ func (s *Service) caseOf(ctx context.Context, code string) (tenants.Scope, int64
 
 // Track returns the public view of the case with this tracking code.
 func (s *Service) Track(ctx context.Context, code string) (Tracking, error) {
-	scope, id, err := s.caseOf(ctx, code)
-	if err != nil {
-		return Tracking{}, err
-	}
-	var t Tracking
-	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		c, err := get(ctx, tx, scope.TenantID, id)
-		if err != nil {
-			return err
-		}
-		t, err = tracking(ctx, tx, scope.TenantID, c)
-		return err
-	})
+	t, err := s.asResident(ctx, code, false, func(pgx.Tx, int64, Case) (Case, error) { return Case{}, nil })
 	if err != nil {
 		return Tracking{}, fmt.Errorf("track case %s: %w", code, err)
 	}
 	return t, nil
+}
+
+// asResident finds the case of a tracking code, reads it (locked when the
+// resident acts on it), runs act in the case's street and returns the
+// public view of the case act returns (the case as read, when act returns
+// a zero case).
+func (s *Service) asResident(ctx context.Context, code string, lock bool, act func(tx pgx.Tx, tenantID int64, c Case) (Case, error)) (Tracking, error) {
+	scope, id, err := s.caseOf(ctx, code)
+	if err != nil {
+		return Tracking{}, err
+	}
+	read := get
+	if lock {
+		read = getForUpdate
+	}
+	var t Tracking
+	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		c, err := read(ctx, tx, scope.TenantID, id)
+		if err != nil {
+			return err
+		}
+		after, err := act(tx, scope.TenantID, c)
+		if err != nil {
+			return err
+		}
+		if after.ID != 0 {
+			c = after
+		}
+		t, err = tracking(ctx, tx, scope.TenantID, c)
+		return err
+	})
+	return t, err
 }
 
 // Rate records a resident's rating of the current answer: one per answer.
@@ -118,36 +138,23 @@ func (s *Service) Rate(ctx context.Context, code string, score int, comment stri
 	if len(problems) > 0 {
 		return Tracking{}, &fengqiao.Error{Code: fengqiao.EINVALID, Message: "invalid rating", Fields: problems}
 	}
-	scope, id, err := s.caseOf(ctx, code)
-	if err != nil {
-		return Tracking{}, err
-	}
-	var t Tracking
-	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		c, err := getForUpdate(ctx, tx, scope.TenantID, id)
-		if err != nil {
-			return err
-		}
+	t, err := s.asResident(ctx, code, true, func(tx pgx.Tx, tenantID int64, c Case) (Case, error) {
 		if !slices.Contains(answered, c.Status) || c.ResolvedAt == nil {
-			return fengqiao.Errorf(fengqiao.ECONFLICT, "the case has no answer to rate yet")
+			return Case{}, fengqiao.Errorf(fengqiao.ECONFLICT, "the case has no answer to rate yet")
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO case_ratings (tenant_id, case_id, resolved_at, score, comment) VALUES ($1, $2, $3, $4, $5)`,
-			scope.TenantID, id, *c.ResolvedAt, score, comment)
+		_, err := tx.Exec(ctx, `INSERT INTO case_ratings (tenant_id, case_id, resolved_at, score, comment) VALUES ($1, $2, $3, $4, $5)`,
+			tenantID, c.ID, *c.ResolvedAt, score, comment)
 		if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == "23505" {
-			return fengqiao.Errorf(fengqiao.ECONFLICT, "this answer has been rated already")
+			return Case{}, fengqiao.Errorf(fengqiao.ECONFLICT, "this answer has been rated already")
 		}
 		if err != nil {
-			return fmt.Errorf("insert rating: %w", err)
+			return Case{}, fmt.Errorf("insert rating: %w", err)
 		}
 		note := fmt.Sprintf("评价 %d 星", score)
 		if comment != "" {
 			note += "：" + comment
 		}
-		if err := record(ctx, tx, scope.TenantID, id, Resident, "rate", c.Status, c.Status, note); err != nil {
-			return err
-		}
-		t, err = tracking(ctx, tx, scope.TenantID, c)
-		return err
+		return Case{}, record(ctx, tx, tenantID, c.ID, Resident, "rate", c.Status, c.Status, note)
 	})
 	if err != nil {
 		return Tracking{}, fmt.Errorf("rate case %s: %w", code, err)
@@ -163,36 +170,23 @@ func (s *Service) ResidentReopen(ctx context.Context, code, reason string) (Trac
 	if reason == "" || utf8.RuneCountInString(reason) > 500 {
 		return Tracking{}, fengqiao.Invalid("body.reason", "say what is still wrong, in at most 500 characters", nil)
 	}
-	scope, id, err := s.caseOf(ctx, code)
-	if err != nil {
-		return Tracking{}, err
-	}
-	var t Tracking
-	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		c, err := getForUpdate(ctx, tx, scope.TenantID, id)
+	t, err := s.asResident(ctx, code, true, func(tx pgx.Tx, tenantID int64, c Case) (Case, error) {
+		until, err := reopenUntil(ctx, tx, tenantID, c)
 		if err != nil {
-			return err
-		}
-		until, err := reopenUntil(ctx, tx, scope.TenantID, c)
-		if err != nil {
-			return err
+			return Case{}, err
 		}
 		if until == nil {
-			return fengqiao.Errorf(fengqiao.ECONFLICT, "the case can no longer be reopened from here: it has no answer yet, or the time to say so has passed; call the street's hotline")
+			return Case{}, fengqiao.Errorf(fengqiao.ECONFLICT, "the case can no longer be reopened from here: it has no answer yet, or the time to say so has passed; call the street's hotline")
 		}
 		var batch jobs.Batch
-		if c, err = s.apply(ctx, tx, &batch, scope.TenantID, Resident, c, Step{Action: Reopen, Note: reason}); err != nil {
-			return err
+		if c, err = s.apply(ctx, tx, &batch, tenantID, Resident, c, Step{Action: Reopen, Note: reason}); err != nil {
+			return Case{}, err
 		}
-		if err := jobs.Notify(ctx, tx, &batch, notifications.Notice{TenantID: scope.TenantID, CaseID: c.ID, Audience: notifications.ToCenter,
+		if err := jobs.Notify(ctx, tx, &batch, notifications.Notice{TenantID: tenantID, CaseID: c.ID, Audience: notifications.ToCenter,
 			Kind: notifications.Reopened, Title: fmt.Sprintf("居民不满意，申请重新办理：%s %s", c.TrackingCode, c.Title), Body: reason}); err != nil {
-			return err
+			return Case{}, err
 		}
-		if err := batch.Insert(ctx, tx, s.jobs); err != nil {
-			return err
-		}
-		t, err = tracking(ctx, tx, scope.TenantID, c)
-		return err
+		return c, batch.Insert(ctx, tx, s.jobs)
 	})
 	if err != nil {
 		return Tracking{}, fmt.Errorf("reopen case %s for its resident: %w", code, err)
