@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,15 +13,25 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fengqiao/fengqiao/assess"
+	"github.com/fengqiao/fengqiao/rankings"
 	"github.com/fengqiao/fengqiao/tenants"
 )
 
 // Size of the benchmark county: benchStreets × benchCases cases over 2024
 // and 2025, in every status and channel, with ratings and grid workers.
-const (
-	benchStreets = 20
-	benchCases   = 50_000
+// FENGQIAO_BENCH_STREETS and FENGQIAO_BENCH_CASES_PER_STREET set the
+// issue's size (100 × 100,000 = 10M cases; tens of minutes to seed).
+var (
+	benchStreets = envInt("FENGQIAO_BENCH_STREETS", 20)
+	benchCases   = envInt("FENGQIAO_BENCH_CASES_PER_STREET", 50_000)
 )
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
+}
 
 // BenchmarkCompute prices every indicator for every street of a county
 // against the floor the ranking job is held to. baseline_same_rows is one
@@ -100,6 +111,25 @@ func BenchmarkCompute(b *testing.B) {
 				}
 			}
 		})
+		// The ranking job itself: request (the queued row), then compute,
+		// score and store every street, as River's worker runs it.
+		b.Run("ranking_job_"+c.name, func(b *testing.B) {
+			ranks := rankings.NewService(e.tdb, svc)
+			scheme, err := ranks.CreateScheme(ctx, scope, "bench", rankings.Scheme{Name: "bench " + c.name, BottomN: 3,
+				Indicators: []rankings.Weighted{{Indicator: assess.ResolutionRate, Weight: 30}, {Indicator: assess.TimelyAcceptanceRate, Weight: 20},
+					{Indicator: assess.OnTimeCompletionRate, Weight: 20}, {Indicator: assess.FirstTimeResolutionRate, Weight: 15},
+					{Indicator: assess.SatisfactionRate, Weight: 15}}})
+			require.NoError(b, err)
+			for b.Loop() {
+				r, err := ranks.Request(ctx, scope, "bench", "manual", scheme.ID, c.period, "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := ranks.Run(ctx, county.ID, r.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		b.Run("baseline_same_rows_"+c.name, func(b *testing.B) {
 			for b.Loop() {
 				count(b, `SELECT tenant_id, count(*) FROM cases WHERE `+streetsOf+`
@@ -131,7 +161,7 @@ func BenchmarkCompute(b *testing.B) {
 func seedStreet(b testing.TB, e *env, s street) {
 	ctx := context.Background()
 	first := e.nextRow
-	e.nextRow += benchCases
+	e.nextRow += int64(benchCases)
 	err := e.asOwner(ctx, s.CountyID, s.ID, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO cases (tenant_id, tracking_code, channel, category_id, grade, title, description, status,
 				node_id, reported_at, dispatched_at, accept_due, accepted_at, complete_due, resolved_at, return_count, reopen_count)
