@@ -386,3 +386,27 @@ func without(m map[string]any, key string) map[string]any {
 	return out
 }
 
+
+func TestOpen311IsRateLimitedPerAddress(t *testing.T) {
+	e := setupAppeals(t, api.PublicLimits{
+		SubmitPerIP: api.RateLimit{Every: time.Hour, Burst: 10}, SubmitPerCode: api.RateLimit{Every: time.Hour, Burst: 10},
+		ReadPerIP: api.RateLimit{Every: time.Hour, Burst: 2},
+	})
+	get := func(path, ip string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.RemoteAddr = ip + ":1234"
+		rec := httptest.NewRecorder()
+		e.handler.ServeHTTP(rec, req)
+		return rec
+	}
+	require.Equal(t, http.StatusOK, get("/open311/v2/discovery.json", "203.0.113.9").Code)
+	require.Equal(t, http.StatusOK, get("/open311/v2/discovery.xml", "203.0.113.9").Code)
+	limited := get("/open311/v2/discovery.json", "203.0.113.9")
+	require.Equal(t, http.StatusTooManyRequests, limited.Code)
+	require.NotEmpty(t, limited.Header().Get("Retry-After"))
+	require.Contains(t, limited.Body.String(), `"code":429`, "the spec's error list")
+	xml := get("/open311/v2/discovery.xml", "203.0.113.9")
+	require.Equal(t, http.StatusTooManyRequests, xml.Code)
+	require.Contains(t, xml.Body.String(), "<code>429</code>")
+	require.Equal(t, http.StatusOK, get("/open311/v2/discovery.json", "203.0.113.10").Code, "another address has its own allowance")
+}

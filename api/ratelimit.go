@@ -115,6 +115,15 @@ func limited(api huma.API, checks ...limitCheck) huma.Middlewares {
 	}}
 }
 
+// open311Limit limits Open311 calls per address, as look-ups: its POSTs carry
+// a street's API key, its reads too, but discovery and services do not.
+func (pl publicLimiters) open311Limit() func(*http.Request) time.Duration {
+	if pl.readPerIP == nil {
+		return nil
+	}
+	return func(r *http.Request) time.Duration { return pl.readPerIP.take(pl.addressOf(r), time.Now()) }
+}
+
 // publicLimiters are the server's buckets, made once per handler.
 type publicLimiters struct {
 	submitPerIP, submitPerCode, readPerIP *keyedLimiter
@@ -136,6 +145,11 @@ func newPublicLimiters(l PublicLimits) publicLimiters {
 // trusted proxy appended to X-Forwarded-For.
 func (pl publicLimiters) clientIP(ctx huma.Context) string {
 	r, _ := humago.Unwrap(ctx)
+	return pl.addressOf(r)
+}
+
+// addressOf is clientIP for a plain request.
+func (pl publicLimiters) addressOf(r *http.Request) string {
 	if pl.trustForwardedFor {
 		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
 			last := xff[len(xff)-1]

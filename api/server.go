@@ -52,8 +52,9 @@ type Server struct {
 	PublicLimits  PublicLimits // zero: DefaultPublicLimits
 	PublicURL     string       // where residents reach this server: what QR codes hold
 	Authz         *authz.Authorizer
-	Sessions      *Sessions // nil: no staff sign-in (API keys only)
-	Kratos        *url.URL  // Kratos's public API, proxied under /identity/
+	limits        publicLimiters // made with the handler
+	Sessions      *Sessions      // nil: no staff sign-in (API keys only)
+	Kratos        *url.URL       // Kratos's public API, proxied under /identity/
 	Log           *slog.Logger
 	Exports       *exports.Service
 	River         *river.Client[pgx.Tx] // nil: no River UI at /admin/jobs
@@ -66,7 +67,8 @@ func (s *Server) Handler() http.Handler {
 	if s.Kratos != nil {
 		mux.Handle(IdentityPathPrefix, identityProxy(s.Kratos))
 	}
-	mux.Handle(open311.Prefix, &open311.Handler{Tenants: s.Tenants, Cases: s.Cases, Keys: s.Keys, URL: strings.TrimSuffix(s.PublicURL, "/") + "/open311/v2", Log: s.Log})
+	mux.Handle(open311.Prefix, &open311.Handler{Tenants: s.Tenants, Cases: s.Cases, Keys: s.Keys, URL: strings.TrimSuffix(s.PublicURL, "/") + "/open311/v2", Log: s.Log,
+		Limit: s.limits.open311Limit()})
 	if s.River != nil {
 		jobsUI, err := s.riverUI()
 		if err != nil {
@@ -110,9 +112,9 @@ func (s *Server) register(mux *http.ServeMux) huma.API {
 	s.registerNotifications(humaAPI)
 	s.registerRules(humaAPI)
 	s.registerQRCodes(humaAPI)
-	limits := newPublicLimiters(s.PublicLimits)
-	s.registerScans(humaAPI, limits)
-	s.registerAppeals(humaAPI, limits)
+	s.limits = newPublicLimiters(s.PublicLimits)
+	s.registerScans(humaAPI, s.limits)
+	s.registerAppeals(humaAPI, s.limits)
 	s.registerCases(humaAPI)
 	s.registerExports(humaAPI)
 	s.registerSituation(humaAPI)

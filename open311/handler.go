@@ -45,6 +45,9 @@ type Handler struct {
 	Keys    *apikeys.Store
 	URL     string // the endpoint's absolute URL, as discovery lists it
 	Log     *slog.Logger
+	// Limit spends one of the caller's allowance and says how long to wait
+	// when there is none (429); nil: no limit.
+	Limit func(*http.Request) time.Duration
 }
 
 // maxBody bounds a POST: 4000 characters of description and a few short
@@ -64,6 +67,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// XML is the format every client must read.
 		h.writeFailure(w, r, formatXML, fail(http.StatusNotFound, "unknown format %q: end the path in .xml or .json", ext))
 		return
+	}
+	if h.Limit != nil {
+		if wait := h.Limit(r); wait > 0 {
+			seconds := int(math.Ceil(wait.Seconds()))
+			w.Header().Set("Retry-After", strconv.Itoa(seconds))
+			h.writeFailure(w, r, f, fail(http.StatusTooManyRequests, "too many requests from this address; try again in %d seconds", seconds))
+			return
+		}
 	}
 	a, err := h.serve(w, r, route)
 	if err != nil {
