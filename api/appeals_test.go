@@ -409,4 +409,6 @@ func TestOpen311IsRateLimitedPerAddress(t *testing.T) {
 	require.Equal(t, http.StatusTooManyRequests, xml.Code)
 	require.Contains(t, xml.Body.String(), "<code>429</code>")
 	require.Equal(t, http.StatusOK, get("/open311/v2/discovery.json", "203.0.113.10").Code, "another address has its own allowance")
+	keyed := get("/open311/v2/requests.json?jurisdiction_id=371326001&api_key="+e.streetKey, "203.0.113.9")
+	require.Equal(t, http.StatusOK, keyed.Code, "a street's integration, with its key, is not limited: %s", keyed.Body.String())
 }

@@ -115,13 +115,19 @@ func limited(api huma.API, checks ...limitCheck) huma.Middlewares {
 	}}
 }
 
-// open311Limit limits Open311 calls per address, as look-ups: its POSTs carry
-// a street's API key, its reads too, but discovery and services do not.
+// open311Limit limits Open311's anonymous calls (discovery, services) per
+// address, as look-ups. Calls with a street's API key — every POST, and
+// reads of requests — are that street's integration and pass.
 func (pl publicLimiters) open311Limit() func(*http.Request) time.Duration {
 	if pl.readPerIP == nil {
 		return nil
 	}
-	return func(r *http.Request) time.Duration { return pl.readPerIP.take(pl.addressOf(r), time.Now()) }
+	return func(r *http.Request) time.Duration {
+		if r.Method == http.MethodPost || r.URL.Query().Get("api_key") != "" {
+			return 0
+		}
+		return pl.readPerIP.take(pl.addressOf(r), time.Now())
+	}
 }
 
 // publicLimiters are the server's buckets, made once per handler.
