@@ -170,6 +170,15 @@ async function run(page) {
   const mid = rows.find((r) => r.street === streets[1].name)
   assert(across.length === 1 && across[0].trim() === `${mid.rank} / ${rows.length}`, `across periods: ${across}`)
   await screenshot(page, 'ranking')
+
+  step('the ranking exports to XLSX through the export centre')
+  await page.click(sel('ranking-export'))
+  await page.waitForURL(/\/exports$/)
+  await page.waitForSelector(`${sel('export-row')}[data-status="done"]`, { timeout: 60_000 })
+  const exported = await page.locator(`${sel('export-row')}[data-status="done"]`).first()
+  const count = await page.locator(sel('export-rows')).first().getAttribute('data-rows')
+  assert(Number(count) === rows.length, `the ranking's export has one row per street: ${count} vs ${rows.length}`)
+  assert(await exported.isVisible(), 'the done export is listed')
 }
 
 async function main() {

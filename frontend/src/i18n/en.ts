@@ -957,6 +957,7 @@ const en: typeof zhCN = {
     },
   },
   assessment: {
+    export: 'Export XLSX',
     nav: 'Rankings',
     title: 'Assessment rankings',
     scheme: 'Scheme',

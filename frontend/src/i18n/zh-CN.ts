@@ -955,6 +955,7 @@ export default {
     },
   },
   assessment: {
+    export: '导出 XLSX',
     nav: '考核排名',
     title: '考核排名',
     scheme: '考核办法',
