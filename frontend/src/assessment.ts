@@ -119,6 +119,27 @@ export function periodRequest(p: PeriodForm, label?: string): RankingRequest | n
   return null
 }
 
+/** The picked period as China-time bounds, the end exclusive (the indicator table's export filters), or null when incomplete. */
+export function periodBounds(p: PeriodForm): { from: string; to: string } | null {
+  switch (p.kind) {
+    case 'month': {
+      const next = p.month === 12 ? `${p.year + 1}-01-01` : `${p.year}-${pad(p.month + 1)}-01`
+      return { from: chinaMidnight(`${p.year}-${pad(p.month)}-01`), to: chinaMidnight(next) }
+    }
+    case 'quarter': {
+      const first = 3 * (p.quarter - 1) + 1
+      const next = p.quarter === 4 ? `${p.year + 1}-01-01` : `${p.year}-${pad(first + 3)}-01`
+      return { from: chinaMidnight(`${p.year}-${pad(first)}-01`), to: chinaMidnight(next) }
+    }
+    case 'year':
+      return { from: chinaMidnight(`${p.year}-01-01`), to: chinaMidnight(`${p.year + 1}-01-01`) }
+    case 'range':
+      if (!p.range || !p.range[0] || !p.range[1] || p.range[0] > p.range[1]) return null
+      return { from: chinaMidnight(p.range[0]), to: chinaMidnight(nextDay(p.range[1])) }
+  }
+  return null
+}
+
 /** A label for the period when none is typed: 2026年12月, 2026年第4季度, 2026年度, 2026-01-15至2026-02-28. */
 export function periodLabel(p: PeriodForm, t: (key: string, values: Record<string, unknown>) => string): string {
   switch (p.kind) {

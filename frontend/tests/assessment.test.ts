@@ -32,6 +32,7 @@ import {
   mayAdministerAssessment,
   mayReadAssessment,
   nextDay,
+  periodBounds,
   periodLabel,
   periodRequest,
   periodSpan,
@@ -476,5 +477,21 @@ describe('the assessment page', () => {
     const rows = document.querySelectorAll('[data-testid="scheme-row"]')
     expect(rows[1].textContent).toContain('must be above 0')
     expect(rows[0].textContent).not.toContain('must be above 0')
+  })
+})
+
+describe('periodBounds', () => {
+  it('gives the picked period as China-time midnights, the end exclusive', () => {
+    const base = { year: 2026, month: 12, quarter: 4, range: null } as const
+    expect(periodBounds({ ...base, kind: 'month' })).toEqual({ from: '2026-12-01T00:00:00+08:00', to: '2027-01-01T00:00:00+08:00' })
+    expect(periodBounds({ ...base, kind: 'month', month: 2 })).toEqual({ from: '2026-02-01T00:00:00+08:00', to: '2026-03-01T00:00:00+08:00' })
+    expect(periodBounds({ ...base, kind: 'quarter', quarter: 2 })).toEqual({ from: '2026-04-01T00:00:00+08:00', to: '2026-07-01T00:00:00+08:00' })
+    expect(periodBounds({ ...base, kind: 'quarter' })).toEqual({ from: '2026-10-01T00:00:00+08:00', to: '2027-01-01T00:00:00+08:00' })
+    expect(periodBounds({ ...base, kind: 'year' })).toEqual({ from: '2026-01-01T00:00:00+08:00', to: '2027-01-01T00:00:00+08:00' })
+    expect(periodBounds({ ...base, kind: 'range', range: ['2026-01-15', '2026-02-28'] })).toEqual({
+      from: '2026-01-15T00:00:00+08:00',
+      to: '2026-03-01T00:00:00+08:00',
+    })
+    expect(periodBounds({ ...base, kind: 'range', range: ['2026-03-01', '2026-02-01'] })).toBeNull()
   })
 })

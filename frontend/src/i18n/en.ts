@@ -957,6 +957,7 @@ const en: typeof zhCN = {
     },
   },
   assessment: {
+    exportIndicators: 'Export the indicator table',
     export: 'Export XLSX',
     nav: 'Rankings',
     title: 'Assessment rankings',

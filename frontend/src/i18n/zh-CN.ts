@@ -955,6 +955,7 @@ export default {
     },
   },
   assessment: {
+    exportIndicators: '导出指标表',
     export: '导出 XLSX',
     nav: '考核排名',
     title: '考核排名',
