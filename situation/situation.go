@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,6 +82,30 @@ func period(days int, now time.Time) (time.Time, time.Time, error) {
 	midnight := time.Date(now.In(cst).Year(), now.In(cst).Month(), now.In(cst).Day(), 0, 0, 0, 0, cst)
 	return midnight.AddDate(0, 0, 1-days), now, nil
 }
+
+// grouping is how a grouped scan breaks its rows down: the SELECT list's
+// dimension and key columns, and its GROUPING SETS (each dimension, and the
+// total).
+type grouping struct{ columns, sets string }
+
+// groupBy builds a grouping of dimensions, each a column and its key as text.
+func groupBy(dims ...[2]string) grouping {
+	var dim, key, sets strings.Builder
+	for _, d := range dims {
+		fmt.Fprintf(&dim, " WHEN GROUPING(%s) = 0 THEN '%s'", d[0], d[0])
+		fmt.Fprintf(&key, " WHEN GROUPING(%s) = 0 THEN %s", d[0], d[1])
+		fmt.Fprintf(&sets, "(%s), ", d[0])
+	}
+	return grouping{columns: "CASE" + dim.String() + " ELSE 'total' END, coalesce(CASE" + key.String() + " END, '')",
+		sets: "GROUPING SETS (" + sets.String() + "())"}
+}
+
+// The breakdowns of what is in hand, and of the period's intake (by day too).
+var (
+	breakdowns     = [][2]string{{"channel", "channel"}, {"grade", "grade"}, {"category", "category::text"}, {"place", "place::text"}, {"heat", "heat::text"}}
+	openGrouping   = groupBy(breakdowns...)
+	periodGrouping = groupBy(append(breakdowns, [2]string{"day", "to_char(day, 'YYYY-MM-DD')"})...)
+)
 
 // open and overdue, as SQL over a cases row.
 const (
@@ -164,14 +189,9 @@ func (s *Service) snapshot(ctx context.Context, scope tenants.Scope, days int, l
 						(reported_at AT TIME ZONE 'Asia/Shanghai')::date AS day,
 						status IN ('resolved', 'confirmed', 'closed') AS resolved, reported_at >= $4 AS today
 					FROM cases WHERE `+lv.where+` AND reported_at >= $2 AND reported_at < $3 AND status NOT IN ('cancelled', 'merged'))
-				SELECT CASE WHEN GROUPING(channel) = 0 THEN 'channel' WHEN GROUPING(grade) = 0 THEN 'grade'
-						WHEN GROUPING(category) = 0 THEN 'category' WHEN GROUPING(place) = 0 THEN 'place'
-						WHEN GROUPING(heat) = 0 THEN 'heat' WHEN GROUPING(day) = 0 THEN 'day' ELSE 'total' END,
-					coalesce(CASE WHEN GROUPING(channel) = 0 THEN channel WHEN GROUPING(grade) = 0 THEN grade
-						WHEN GROUPING(category) = 0 THEN category::text WHEN GROUPING(place) = 0 THEN place::text
-						WHEN GROUPING(heat) = 0 THEN heat::text WHEN GROUPING(day) = 0 THEN to_char(day, 'YYYY-MM-DD') END, ''),
+				SELECT `+periodGrouping.columns+`,
 					count(*), count(*) FILTER (WHERE resolved), count(*) FILTER (WHERE today)
-				FROM p GROUP BY GROUPING SETS ((channel), (grade), (category), (place), (heat), (day), ())`,
+				FROM p GROUP BY `+periodGrouping.sets,
 				lv.arg, from, to, today)
 			if err != nil {
 				return fmt.Errorf("period breakdown: %w", err)
@@ -202,14 +222,9 @@ func (s *Service) snapshot(ctx context.Context, scope tenants.Scope, days int, l
 					SELECT grade, `+category+` AS category, `+lv.place+` AS place, `+lv.heat+` AS heat, channel,
 						`+overdueSQL+` AS overdue
 					FROM cases WHERE `+lv.where+` AND `+openSQL+`)
-				SELECT CASE WHEN GROUPING(channel) = 0 THEN 'channel' WHEN GROUPING(grade) = 0 THEN 'grade'
-						WHEN GROUPING(category) = 0 THEN 'category' WHEN GROUPING(place) = 0 THEN 'place'
-						WHEN GROUPING(heat) = 0 THEN 'heat' ELSE 'total' END,
-					coalesce(CASE WHEN GROUPING(channel) = 0 THEN channel WHEN GROUPING(grade) = 0 THEN grade
-						WHEN GROUPING(category) = 0 THEN category::text WHEN GROUPING(place) = 0 THEN place::text
-						WHEN GROUPING(heat) = 0 THEN heat::text END, ''),
+				SELECT `+openGrouping.columns+`,
 					count(*), count(*) FILTER (WHERE overdue)
-				FROM o GROUP BY GROUPING SETS ((channel), (grade), (category), (place), (heat), ())`, lv.arg)
+				FROM o GROUP BY `+openGrouping.sets, lv.arg)
 			if err != nil {
 				return fmt.Errorf("open cases: %w", err)
 			}
