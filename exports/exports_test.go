@@ -210,6 +210,43 @@ func TestLedgerMatchesTheListForEachFilter(t *testing.T) {
 	}
 }
 
+func TestALedgerLongerThanASheetGoesOnInTheNext(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	exports.SetRowsPerSheet(t, 3) // a header and two cases, standing in for Excel's 1,048,576 rows
+	owner := exports.Owner{TenantID: b.st.Tenant.ID}
+	e, err := b.svc.Create(ctx, b.st.Scope, owner, exports.Request{Kind: exports.KindCaseLedger,
+		Visibility: visibility(t, cases.Visibility{Street: true}), RequestedBy: "long"})
+	require.NoError(t, err)
+	run(t, b.st.TDB, e)
+
+	var buf bytes.Buffer
+	require.NoError(t, b.svc.WriteFile(ctx, b.st.Scope, owner, e.ID, "long", &buf))
+	f, err := excelize.OpenReader(&buf)
+	require.NoError(t, err)
+	defer f.Close()
+	require.Equal(t, []string{"案件台账", "案件台账 (2)", "案件台账 (3)"}, f.GetSheetList(), "5 cases: 2 + 2 + 1")
+	var got []int64
+	for _, name := range f.GetSheetList() {
+		rows, err := f.GetRows(name)
+		require.NoError(t, err)
+		require.Equal(t, "编号", rows[0][0], "%s starts with the header", name)
+		require.LessOrEqual(t, len(rows), 3, name)
+		for _, r := range rows[1:] {
+			id, err := strconv.ParseInt(r[0], 10, 64)
+			require.NoError(t, err)
+			got = append(got, id)
+		}
+	}
+	page, err := b.cases.List(ctx, b.st.Scope, cases.Visibility{Street: true}, cases.Filter{})
+	require.NoError(t, err)
+	var want []int64
+	for _, c := range page.Cases {
+		want = append(want, c.ID)
+	}
+	require.Equal(t, want, got, "every case once, in the list's order")
+}
+
 func TestFiltersAreChecked(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()

@@ -24,17 +24,24 @@ func excelDate(t time.Time) float64 {
 	return wall.Sub(excelEpoch).Hours() / 24
 }
 
-// sheetWriter streams rows into one sheet of an XLSX file with excelize's
-// StreamWriter: a bold, frozen header row, column widths, numbers as
-// numbers and dates as date numbers with a date format. Rows past the
-// StreamWriter's in-memory threshold go to a temporary file, so memory stays
-// flat whatever the row count.
+// rowsPerSheet is how many rows, the header included, go into one sheet:
+// Excel's limit. A longer export continues in "title (2)", and so on.
+var rowsPerSheet = excelize.TotalRows
+
+// sheetWriter streams rows into an XLSX file with excelize's StreamWriter:
+// a bold, frozen header row, column widths, numbers as numbers and dates as
+// date numbers with a date format. Rows past the StreamWriter's in-memory
+// threshold go to a temporary file, so memory stays flat whatever the row
+// count.
 type sheetWriter struct {
 	f       *excelize.File
 	sw      *excelize.StreamWriter
+	title   string
 	columns []Column
 	styles  map[ColumnType]int
-	row     int
+	header  int // the header row's style
+	sheets  int
+	row     int // the last row written in the current sheet
 	cells   []any
 }
 
@@ -42,7 +49,7 @@ type sheetWriter struct {
 // the header row.
 func newSheetWriter(title string, columns []Column) (*sheetWriter, error) {
 	f := excelize.NewFile()
-	w := &sheetWriter{f: f, columns: columns, styles: map[ColumnType]int{}, cells: make([]any, len(columns))}
+	w := &sheetWriter{f: f, title: title, columns: columns, styles: map[ColumnType]int{}, cells: make([]any, len(columns))}
 	fail := func(err error) (*sheetWriter, error) {
 		_ = f.Close()
 		return nil, fmt.Errorf("start sheet: %w", err)
@@ -53,7 +60,8 @@ func newSheetWriter(title string, columns []Column) (*sheetWriter, error) {
 	if err := f.SetDocProps(&excelize.DocProperties{Creator: "Fengqiao 枫桥", Title: title, Language: "zh-CN"}); err != nil {
 		return fail(err)
 	}
-	header, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF7"}},
+	var err error
+	w.header, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E8EEF7"}},
 		Alignment: &excelize.Alignment{Vertical: "center"}})
 	if err != nil {
 		return fail(err)
@@ -63,43 +71,70 @@ func newSheetWriter(title string, columns []Column) (*sheetWriter, error) {
 			return fail(err)
 		}
 	}
-	if w.sw, err = f.NewStreamWriter(title); err != nil {
+	if err := w.startSheet(); err != nil {
 		return fail(err)
 	}
-	for i, c := range columns {
+	return w, nil
+}
+
+// startSheet begins the next sheet (the first is the workbook's own) with
+// the column widths and styles and the header row; the sheet before it is
+// finished first.
+func (w *sheetWriter) startSheet() error {
+	name := w.title
+	if w.sheets > 0 {
+		if err := w.sw.Flush(); err != nil {
+			return fmt.Errorf("flush sheet %d: %w", w.sheets, err)
+		}
+		name = fmt.Sprintf("%s (%d)", w.title, w.sheets+1)
+		if _, err := w.f.NewSheet(name); err != nil {
+			return err
+		}
+	}
+	w.sheets++
+	var err error
+	if w.sw, err = w.f.NewStreamWriter(name); err != nil {
+		return err
+	}
+	for i, c := range w.columns {
 		width := c.Width
 		if width == 0 {
 			width = 12
 		}
 		if err := w.sw.SetColWidth(i+1, i+1, width); err != nil {
-			return fail(err)
+			return err
 		}
 		// A column's style formats its numbers and dates: cells then go
 		// in as bare values, without a Cell each.
 		if style, ok := w.styles[c.Type]; ok {
 			if err := w.sw.SetColStyle(i+1, i+1, style); err != nil {
-				return fail(err)
+				return err
 			}
 		}
 	}
 	if err := w.sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return fail(err)
+		return err
 	}
-	head := make([]any, len(columns))
-	for i, c := range columns {
-		head[i] = excelize.Cell{StyleID: header, Value: c.Header}
+	head := make([]any, len(w.columns))
+	for i, c := range w.columns {
+		head[i] = excelize.Cell{StyleID: w.header, Value: c.Header}
 	}
 	if err := w.sw.SetRow("A1", head, excelize.RowOpts{Height: 20}); err != nil {
-		return fail(err)
+		return err
 	}
 	w.row = 1
-	return w, nil
+	return nil
 }
 
 // write adds one row; values match the columns' types (nil leaves a cell blank).
 func (w *sheetWriter) write(values []any) error {
 	if len(values) != len(w.columns) {
 		return fmt.Errorf("row of %d values for %d columns", len(values), len(w.columns))
+	}
+	if w.row == rowsPerSheet {
+		if err := w.startSheet(); err != nil {
+			return fmt.Errorf("start sheet %d: %w", w.sheets+1, err)
+		}
 	}
 	for i, v := range values {
 		w.cells[i] = w.cell(w.columns[i].Type, v)
@@ -157,5 +192,3 @@ func (w *sheetWriter) finish(out io.Writer) error {
 // close removes the StreamWriter's temporary files.
 func (w *sheetWriter) close() { _ = w.f.Close() }
 
-// rows is the number of data rows written.
-func (w *sheetWriter) rows() int { return w.row - 1 }
