@@ -191,4 +191,3 @@ func (w *sheetWriter) finish(out io.Writer) error {
 
 // close removes the StreamWriter's temporary files.
 func (w *sheetWriter) close() { _ = w.f.Close() }
-
