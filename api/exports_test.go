@@ -294,7 +294,6 @@ func TestRiverUIIsForCountyAdminsOnly(t *testing.T) {
 
 func TestTheIndicatorTableAndARankingExportOverHTTP(t *testing.T) {
 	env := setupExports(t)
-	exports.RegisterAssessment(env.tdb)
 	now := time.Now().In(assess.China)
 	month, err := assess.Month(now.Year(), now.Month())
 	require.NoError(t, err)

@@ -40,7 +40,41 @@ func (s *Service) Compute(ctx context.Context, scope tenants.Scope, countyID int
 	if err := checkCounty(scope, countyID); err != nil {
 		return nil, err
 	}
-	rows, err := s.run(ctx, scope, countyStatements, countyID, p)
+	if err := p.Validate(); err != nil { // before any transaction
+		return nil, err
+	}
+	var out map[int64]Values
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		var err error
+		out, err = ComputeInTx(ctx, tx, s.now(), countyID, p)
+		return err
+	})
+	return out, err
+}
+
+// ComputeTenant is Compute for the one street of scope.TenantID, with the
+// same statement filtered to that street.
+func (s *Service) ComputeTenant(ctx context.Context, scope tenants.Scope, p Period) (Values, error) {
+	if scope.TenantID == 0 {
+		return nil, fengqiao.Errorf(fengqiao.EFORBIDDEN, "a street's indicators need the street's scope")
+	}
+	if err := p.Validate(); err != nil { // before any transaction
+		return nil, err
+	}
+	var out Values
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		var err error
+		out, err = ComputeTenantInTx(ctx, tx, s.now(), scope.TenantID, p)
+		return err
+	})
+	return out, err
+}
+
+// ComputeInTx is Compute inside the caller's transaction (which must
+// read in the county's scope, or in a street's for that street alone),
+// judging deadlines as of now: an export reads its table in its own.
+func ComputeInTx(ctx context.Context, tx pgx.Tx, now time.Time, countyID int64, p Period) (map[int64]Values, error) {
+	rows, err := query(ctx, tx, now, countyStatements, countyID, p)
 	if err != nil {
 		return nil, fmt.Errorf("compute indicators of county %d for %s: %w", countyID, p, err)
 	}
@@ -51,19 +85,15 @@ func (s *Service) Compute(ctx context.Context, scope tenants.Scope, countyID int
 	return out, nil
 }
 
-// ComputeTenant is Compute for the one street of scope.TenantID, with the
-// same statement filtered to that street.
-func (s *Service) ComputeTenant(ctx context.Context, scope tenants.Scope, p Period) (Values, error) {
-	if scope.TenantID == 0 {
-		return nil, fengqiao.Errorf(fengqiao.EFORBIDDEN, "a street's indicators need the street's scope")
-	}
-	rows, err := s.run(ctx, scope, tenantStatements, scope.TenantID, p)
+// ComputeTenantInTx is ComputeTenant inside the caller's transaction.
+func ComputeTenantInTx(ctx context.Context, tx pgx.Tx, now time.Time, tenantID int64, p Period) (Values, error) {
+	rows, err := query(ctx, tx, now, tenantStatements, tenantID, p)
 	if err != nil {
-		return nil, fmt.Errorf("compute indicators of street %d for %s: %w", scope.TenantID, p, err)
+		return nil, fmt.Errorf("compute indicators of street %d for %s: %w", tenantID, p, err)
 	}
-	counts, ok := rows[scope.TenantID]
+	counts, ok := rows[tenantID]
 	if !ok {
-		return nil, fengqiao.Errorf(fengqiao.ENOTFOUND, "no street %d", scope.TenantID)
+		return nil, fengqiao.Errorf(fengqiao.ENOTFOUND, "no street %d", tenantID)
 	}
 	return counts.values(0), nil
 }
@@ -143,39 +173,47 @@ func (c counts) values(k int) Values {
 // run executes the statement for the periods (the first is the one
 // reported; a second is the year before) and returns each street's counts.
 func (s *Service) run(ctx context.Context, scope tenants.Scope, stmts [2]*statement, id int64, periods ...Period) (map[int64]counts, error) {
+	var out map[int64]counts
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		var err error
+		out, err = query(ctx, tx, s.now(), stmts, id, periods...)
+		return err
+	})
+	return out, err
+}
+
+// query runs the statement for the periods in tx, judging deadlines as of now.
+func query(ctx context.Context, tx pgx.Tx, now time.Time, stmts [2]*statement, id int64, periods ...Period) (map[int64]counts, error) {
 	for _, p := range periods {
 		if err := p.Validate(); err != nil {
 			return nil, err
 		}
 	}
 	stmt := stmts[len(periods)-1]
-	args := []any{id, s.now()}
+	args := []any{id, now}
 	for _, p := range periods {
 		args = append(args, p.From, p.To)
 	}
+	rows, err := tx.Query(ctx, stmt.sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	out := make(map[int64]counts)
-	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, stmt.sql, args...)
-		if err != nil {
-			return err
+	for rows.Next() {
+		var tenantID int64
+		cols := make([]int64, stmt.width)
+		dest := make([]any, 1+len(cols))
+		dest[0] = &tenantID
+		for i := range cols {
+			dest[i+1] = &cols[i]
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var tenantID int64
-			cols := make([]int64, stmt.width)
-			dest := make([]any, 1+len(cols))
-			dest[0] = &tenantID
-			for i := range cols {
-				dest[i+1] = &cols[i]
-			}
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			out[tenantID] = counts{stmt: stmt, cols: cols}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
 		}
-		return rows.Err()
-	})
-	return out, err
+		out[tenantID] = counts{stmt: stmt, cols: cols}
+	}
+	return out, rows.Err()
 }
 
 // relevantUntil is the last moment a case counts for any indicator: its

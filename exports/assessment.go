@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/assess"
-	"github.com/fengqiao/fengqiao/tenants"
 )
 
 // The assessment's kinds: a published ranking, and the indicator table of a
@@ -22,17 +20,9 @@ const (
 	KindIndicators = "indicators"
 )
 
-var registerAssessment sync.Once
-
-// RegisterAssessment adds the ranking and indicator-table kinds. The
-// indicator table computes through assess, which opens its own read
-// transaction on db; call it once from the composition root (more calls do
-// nothing).
-func RegisterAssessment(db *tenants.DB) {
-	registerAssessment.Do(func() {
-		Register(rankingKind)
-		Register(indicatorsKind(assess.NewService(db)))
-	})
+func init() {
+	Register(rankingKind)
+	Register(indicatorsKind)
 }
 
 // RankingFilters names the ranking to export.
@@ -165,73 +155,74 @@ type IndicatorFilters struct {
 	To   time.Time `json:"to"`
 }
 
-func indicatorsKind(svc *assess.Service) Kind {
-	compute := func(ctx context.Context, job Job) (map[int64]assess.Values, error) {
+// computeIndicators computes the table's figures in the export's own
+// transaction, in its scope: the county's, or the one street's.
+func computeIndicators(ctx context.Context, tx pgx.Tx, job Job) (map[int64]assess.Values, error) {
+	var f IndicatorFilters
+	if err := json.Unmarshal(job.Filters, &f); err != nil {
+		return nil, fmt.Errorf("read filters: %w", err)
+	}
+	p := assess.Period{From: f.From, To: f.To}
+	if !job.CountyWide {
+		v, err := assess.ComputeTenantInTx(ctx, tx, time.Now(), job.Scope.TenantID, p)
+		return map[int64]assess.Values{job.Scope.TenantID: v}, err
+	}
+	return assess.ComputeInTx(ctx, tx, time.Now(), job.Scope.CountyID, p)
+}
+
+var indicatorsKind = Kind{
+	Name:  KindIndicators,
+	Title: "考核指标",
+	Check: func(raw json.RawMessage, _ bool) (json.RawMessage, error) {
 		var f IndicatorFilters
-		if err := json.Unmarshal(job.Filters, &f); err != nil {
+		if err := decodeStrict(raw, &f); err != nil {
 			return nil, err
 		}
-		p := assess.Period{From: f.From, To: f.To}
-		if !job.CountyWide {
-			v, err := svc.ComputeTenant(ctx, job.Scope, p)
-			return map[int64]assess.Values{job.Scope.TenantID: v}, err
+		if err := (assess.Period{From: f.From, To: f.To}).Validate(); err != nil {
+			return nil, fengqiao.Invalid("body.filters.to", err.Error(), f.To)
 		}
-		return svc.Compute(ctx, job.Scope, job.Scope.CountyID, p)
-	}
-	return Kind{
-		Name:  KindIndicators,
-		Title: "考核指标",
-		Check: func(raw json.RawMessage, _ bool) (json.RawMessage, error) {
-			var f IndicatorFilters
-			if err := decodeStrict(raw, &f); err != nil {
-				return nil, err
-			}
-			if err := (assess.Period{From: f.From, To: f.To}).Validate(); err != nil {
-				return nil, fengqiao.Invalid("body.filters.to", err.Error(), f.To)
-			}
-			return json.Marshal(f)
-		},
-		Columns: func(bool) []Column {
-			return append([]Column{{Header: "街道（乡镇）", Width: 14}}, indicatorColumns()...)
-		},
-		Count: func(ctx context.Context, tx pgx.Tx, job Job) (int64, error) {
-			if !job.CountyWide {
-				return 1, nil
-			}
-			var n int64
-			err := tx.QueryRow(ctx, `SELECT count(*) FROM tenants WHERE county_id = $1`, job.Scope.CountyID).Scan(&n)
-			return n, err
-		},
-		Rows: func(ctx context.Context, tx pgx.Tx, job Job, emit func([]any) error) error {
-			values, err := compute(ctx, job)
-			if err != nil {
+		return json.Marshal(f)
+	},
+	Columns: func(bool) []Column {
+		return append([]Column{{Header: "街道（乡镇）", Width: 14}}, indicatorColumns()...)
+	},
+	Count: func(ctx context.Context, tx pgx.Tx, job Job) (int64, error) {
+		if !job.CountyWide {
+			return 1, nil
+		}
+		var n int64
+		err := tx.QueryRow(ctx, `SELECT count(*) FROM tenants WHERE county_id = $1`, job.Scope.CountyID).Scan(&n)
+		return n, err
+	},
+	Rows: func(ctx context.Context, tx pgx.Tx, job Job, emit func([]any) error) error {
+		values, err := computeIndicators(ctx, tx, job)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, name FROM tenants WHERE id = ANY($1)`, streetIDs(values))
+		if err != nil {
+			return err
+		}
+		names := map[int64]string{}
+		var id int64
+		var name string
+		if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { names[id] = name; return nil }); err != nil {
+			return err
+		}
+		ids := streetIDs(values)
+		sort.Slice(ids, func(i, j int) bool { return names[ids[i]] < names[ids[j]] })
+		for _, id := range ids {
+			v := values[id]
+			cells := append([]any{names[id]}, indicatorCells(func(c assess.Code) (int64, int64, *float64, bool) {
+				f, ok := v[c]
+				return f.Numerator, f.Denominator, f.Value, ok
+			})...)
+			if err := emit(cells); err != nil {
 				return err
 			}
-			rows, err := tx.Query(ctx, `SELECT id, name FROM tenants WHERE id = ANY($1)`, streetIDs(values))
-			if err != nil {
-				return err
-			}
-			names := map[int64]string{}
-			var id int64
-			var name string
-			if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { names[id] = name; return nil }); err != nil {
-				return err
-			}
-			ids := streetIDs(values)
-			sort.Slice(ids, func(i, j int) bool { return names[ids[i]] < names[ids[j]] })
-			for _, id := range ids {
-				v := values[id]
-				cells := append([]any{names[id]}, indicatorCells(func(c assess.Code) (int64, int64, *float64, bool) {
-					f, ok := v[c]
-					return f.Numerator, f.Denominator, f.Value, ok
-				})...)
-				if err := emit(cells); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
-	}
+		}
+		return nil
+	},
 }
 
 func streetIDs(values map[int64]assess.Values) []int64 {

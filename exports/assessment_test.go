@@ -34,8 +34,6 @@ func (b *bundle) book(t *testing.T, scope tenants.Scope, e exports.Export, sheet
 func TestARankingAndTheIndicatorTableExport(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()
-	exports.RegisterAssessment(b.st.TDB)
-	exports.RegisterAssessment(b.st.TDB) // once only
 	_, err := b.st.Tenants.CreateTenant(ctx, b.st.County, "371326101", "仲村镇")
 	require.NoError(t, err)
 	// Two of the street's five cases resolved on the spot.

@@ -307,7 +307,6 @@ func (m *Main) Listen(ctx context.Context) error {
 		Rankings: rankings.NewService(m.Tenants.DB(), assess.NewService(m.Tenants.DB())).WithJobs(m.river), Competitions: competitions.NewService(m.Tenants.DB()).WithJobs(m.river),
 		PublicURL: m.publicURL(), PublicLimits: limits, Authz: m.Authz, Log: m.Log}
 	srv.Exports, srv.River = exports.NewService(m.Tenants.DB()).WithJobs(m.river), m.river
-	exports.RegisterAssessment(m.Tenants.DB())
 	if public, admin := m.kratosURLs[0], m.kratosURLs[1]; public != "" {
 		if srv.Kratos, err = url.Parse(public); err != nil {
 			return fmt.Errorf("kratos public URL: %w", err)

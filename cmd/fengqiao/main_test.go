@@ -161,7 +161,14 @@ func browserMain(t *testing.T, withKratos bool) (m *Main, countyKey, chromium st
 // runBrowserScript runs one frontend/e2e script against the server.
 func runBrowserScript(t *testing.T, script string, env ...string) {
 	t.Helper()
-	shots := t.TempDir()
+	// Screenshots outlive a failed test, where the message points at them.
+	shots, err := os.MkdirTemp("", "fengqiao-e2e-")
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		if !t.Failed() {
+			_ = os.RemoveAll(shots)
+		}
+	})
 	cmd := exec.Command("node", "e2e/"+script)
 	cmd.Dir = "../../frontend"
 	cmd.Env = append(append(os.Environ(), "SCREENSHOT_DIR="+shots), env...)

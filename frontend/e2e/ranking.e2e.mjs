@@ -180,6 +180,13 @@ async function run(page) {
   assert(Number(count) === rows.length, `the ranking's export has one row per street: ${count} vs ${rows.length}`)
   assert(await exported.isVisible(), 'the done export is listed')
 
+  step("the period's indicator table exports too")
+  await page.goto(`${BASE_URL}/county/assessment`)
+  await page.click(sel('export-indicators'))
+  await page.waitForURL(/\/exports$/)
+  await page.waitForFunction((s) => document.querySelectorAll(`${s}[data-status="done"]`).length === 2, sel('export-row'), { timeout: 60_000 })
+  const tableRows = await page.locator(sel('export-rows')).first().getAttribute('data-rows')
+  assert(Number(tableRows) === rows.length, `the indicator table has one row per street: ${tableRows} vs ${rows.length}`)
 }
 
 async function main() {

@@ -151,6 +151,17 @@ describe('the export centre', () => {
     await vi.advanceTimersByTimeAsync(5000)
     expect(mine).toHaveBeenCalledTimes(2) // nothing is being built: no more requests
   })
+
+  it('says why an export failed, even one that had counted its rows', async () => {
+    session.me = { credential: 'api_key', name: 'key', county, county_wide: false, memberships: [], streets: [CODE] } as Me
+    vi.spyOn(exportsApi, 'myExports').mockResolvedValue([
+      exp({ status: 'failed', total_rows: 3, row_count: 0, error: 'compute indicators: canceling statement due to statement timeout' }),
+    ])
+    mount(ExportsView, { global: { plugins: [ElementPlus, i18n, testRouter()] }, attachTo: document.body })
+    await flushPromises()
+    expect($('export-rows')?.textContent).toContain('statement timeout')
+    expect($('export-status')?.textContent).toBe('失败')
+  })
 })
 
 describe('the case list', () => {
