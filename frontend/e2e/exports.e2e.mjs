@@ -5,11 +5,10 @@
 // the list holds with the same filters, as many as the page says.
 //
 // Env: BASE_URL, API_KEY, TENANT_CODE, CHROMIUM, SCREENSHOT_DIR, E2E_TIMEOUT_MS.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { inflateRawSync } from 'node:zlib'
-import { assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
+import { assert, finish, haveEnv, launchChromium, reportFailure, scratchDir, screenshot, sel, step, watch } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
@@ -124,7 +123,7 @@ async function main() {
   if (!haveEnv({ BASE_URL, API_KEY, TENANT_CODE })) return false
   const browser = await launchChromium()
   if (!browser) return false
-  const dir = mkdtempSync(join(tmpdir(), 'fengqiao-e2e-'))
+  const dir = scratchDir()
   let failed = false
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', acceptDownloads: true })
   const diagnostics = []

@@ -1,13 +1,19 @@
 // What the browser tests share: step logging, assertions, selectors,
 // launching Debian's Chromium, diagnostics, screenshots and the closing
 // line the Go harness reads.
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 
 export const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 15000)
-// E2E_SCREENSHOT_DIR keeps the screenshots somewhere the Go test's temporary directory does not delete.
+// The Go test keeps SCREENSHOT_DIR when the test fails and removes it when it passes.
 const SCREENSHOT_DIR = process.env.E2E_SCREENSHOT_DIR || process.env.SCREENSHOT_DIR || tmpdir()
+
+/** A new directory for a script's files (uploads, downloads), beside its screenshots. */
+export function scratchDir() {
+  return mkdtempSync(join(SCREENSHOT_DIR, 'scratch-'))
+}
 
 let currentStep = 'start'
 

@@ -13,10 +13,9 @@
 //
 // Env: BASE_URL (http://127.0.0.1:PORT), API_KEY (county-wide), TENANT_CODE
 // (371326001), CHROMIUM, SCREENSHOT_DIR, E2E_TIMEOUT_MS.
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
+import { assert, finish, haveEnv, launchChromium, reportFailure, scratchDir, screenshot, sel, step, watch } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
@@ -342,7 +341,7 @@ async function main() {
   if (!haveEnv({ BASE_URL, API_KEY, TENANT_CODE })) return false
   browser = await launchChromium()
   if (!browser) return false
-  const photoFile = join(mkdtempSync(join(tmpdir(), 'fengqiao-e2e-')), '漏水.png')
+  const photoFile = join(scratchDir(), '漏水.png')
   writeFileSync(photoFile, PHOTO)
   let failed = false
   try {

@@ -5,10 +5,9 @@
 // Env: BASE_URL (http://127.0.0.1:PORT), API_KEY, TENANT_CODE, STREET_CODE
 // (defaults to TENANT_CODE), CHROMIUM (default /usr/bin/chromium),
 // SCREENSHOT_DIR (default the OS temp dir), E2E_TIMEOUT_MS (default 15000).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
+import { assert, finish, haveEnv, launchChromium, reportFailure, scratchDir, screenshot, sel, step, watch } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
@@ -114,7 +113,7 @@ async function main() {
   const browser = await launchChromium()
   if (!browser) return false
 
-  const dir = mkdtempSync(join(tmpdir(), 'fengqiao-e2e-'))
+  const dir = scratchDir()
   const goodFile = join(dir, 'hierarchy-good.csv')
   const badFile = join(dir, 'hierarchy-bad.csv')
   writeFileSync(goodFile, goodCsv + '\n')
