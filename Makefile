@@ -34,6 +34,8 @@ frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SO
 # Kratos's own tests run first and alone: on a fresh machine they build
 # Kratos from source (minutes), which every later test binary then reuses.
 test: test-deps frontend/dist/index.html
+	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l $(filter %.go,$(GO_SOURCES))); \
+		if [ -n "$$unformatted" ]; then echo "gofmt wants to change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 ./infra/kratoslocal/
 	FENGQIAO_E2E=1 $(GO) test -count=1 $$($(GO) list ./... | grep -v /infra/kratoslocal)

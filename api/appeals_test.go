@@ -386,7 +386,6 @@ func without(m map[string]any, key string) map[string]any {
 	return out
 }
 
-
 func TestOpen311IsRateLimitedPerAddress(t *testing.T) {
 	e := setupAppeals(t, api.PublicLimits{
 		SubmitPerIP: api.RateLimit{Every: time.Hour, Burst: 10}, SubmitPerCode: api.RateLimit{Every: time.Hour, Burst: 10},

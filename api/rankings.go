@@ -55,33 +55,33 @@ type RankingFigureBody struct {
 
 // RankingResultBody is a street's place in a ranking.
 type RankingResultBody struct {
-	StreetID   int64        `json:"street_id"`
-	StreetName string       `json:"street_name"`
-	Rank       int          `json:"rank" doc:"ties share a rank: 1, 2, 2, 4"`
-	Score      float64      `json:"score" doc:"0–100, the weighted mean of the points"`
-	Bottom     bool         `json:"bottom" doc:"named for a notice or an interview"`
+	StreetID   int64               `json:"street_id"`
+	StreetName string              `json:"street_name"`
+	Rank       int                 `json:"rank" doc:"ties share a rank: 1, 2, 2, 4"`
+	Score      float64             `json:"score" doc:"0–100, the weighted mean of the points"`
+	Bottom     bool                `json:"bottom" doc:"named for a notice or an interview"`
 	Figures    []RankingFigureBody `json:"figures" doc:"in the scheme's order"`
 }
 
 // RankingBody is a ranking: queued, running (percent), done (with results,
 // never changing again) or failed.
 type RankingBody struct {
-	ID           int64          `json:"id"`
-	SchemeID     int64          `json:"scheme_id"`
-	From         time.Time      `json:"from"`
-	To           time.Time      `json:"to" doc:"exclusive"`
-	Label        string         `json:"label"`
-	Indicators   []WeightedBody `json:"indicators" doc:"the weights as they were when it was requested"`
-	BottomN      int            `json:"bottom_n"`
-	BottomAction string         `json:"bottom_action" enum:"notice,interview"`
-	Trigger      string         `json:"trigger" enum:"manual,nightly"`
-	RequestedBy  string         `json:"requested_by"`
-	Status       string         `json:"status" enum:"queued,running,done,failed"`
-	Percent      int            `json:"percent"`
-	Error        string         `json:"error,omitempty"`
-	CreatedAt    time.Time      `json:"created_at"`
-	FinishedAt   *time.Time     `json:"finished_at,omitempty"`
-	Results      []RankingResultBody   `json:"results,omitempty" doc:"best first; only on the ranking itself, once done"`
+	ID           int64               `json:"id"`
+	SchemeID     int64               `json:"scheme_id"`
+	From         time.Time           `json:"from"`
+	To           time.Time           `json:"to" doc:"exclusive"`
+	Label        string              `json:"label"`
+	Indicators   []WeightedBody      `json:"indicators" doc:"the weights as they were when it was requested"`
+	BottomN      int                 `json:"bottom_n"`
+	BottomAction string              `json:"bottom_action" enum:"notice,interview"`
+	Trigger      string              `json:"trigger" enum:"manual,nightly"`
+	RequestedBy  string              `json:"requested_by"`
+	Status       string              `json:"status" enum:"queued,running,done,failed"`
+	Percent      int                 `json:"percent"`
+	Error        string              `json:"error,omitempty"`
+	CreatedAt    time.Time           `json:"created_at"`
+	FinishedAt   *time.Time          `json:"finished_at,omitempty"`
+	Results      []RankingResultBody `json:"results,omitempty" doc:"best first; only on the ranking itself, once done"`
 }
 
 func weightedBodies(in []rankings.Weighted) []WeightedBody {

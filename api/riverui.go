@@ -34,14 +34,18 @@ func (s *Server) riverUI() (http.Handler, error) {
 		return nil, err
 	}
 	// Its background services (queue counts) start with the first request
-	// and last as long as the process.
+	// and stop with the server.
+	lifetime := s.Lifetime
+	if lifetime == nil {
+		lifetime = context.Background()
+	}
 	var start sync.Once
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := s.requireJobsAdmin(w, r); err != nil {
 			return
 		}
 		start.Do(func() {
-			if err := handler.Start(context.WithoutCancel(r.Context())); err != nil {
+			if err := handler.Start(lifetime); err != nil {
 				s.Log.Error("start River UI", "error", err)
 			}
 		})

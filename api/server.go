@@ -58,6 +58,9 @@ type Server struct {
 	Log           *slog.Logger
 	Exports       *exports.Service
 	River         *river.Client[pgx.Tx] // nil: no River UI at /admin/jobs
+	// Lifetime ends when the server stops: River UI's background services
+	// run until then. nil: the process's lifetime.
+	Lifetime context.Context
 }
 
 // Handler builds the whole HTTP handler: API, identity proxy, docs, web app.

@@ -12,8 +12,8 @@ import (
 	"github.com/fengqiao/fengqiao/assess"
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/demo"
-	"github.com/fengqiao/fengqiao/rankings"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
+	"github.com/fengqiao/fengqiao/rankings"
 	"github.com/fengqiao/fengqiao/tenants"
 )
 

@@ -321,6 +321,7 @@ func (m *Main) Listen(ctx context.Context) error {
 	}
 	listenCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	m.stopListen = cancel
+	srv.Lifetime = listenCtx
 	go m.Staff.Listen(listenCtx, m.Log, m.reloadAuthz)
 	go srv.Live.Run(listenCtx, m.Tenants.DB(), m.Log)
 	m.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
