@@ -171,13 +171,9 @@ func (s *Server) registerSituation(api huma.API) {
 		OperationID: "county-situation-events", Method: http.MethodGet, Path: "/api/v1/counties/{countyCode}/situation/events", Tags: tags,
 		Summary: "Live changes of the county's dashboard (server-sent events)", Responses: sseResponses,
 	}, countyRead, func(ctx context.Context, c tenants.County, in *CountyPath) (*huma.StreamResponse, error) {
-		streets, err := s.Tenants.ListTenants(ctx, c.ID)
+		ids, err := s.Tenants.StreetIDs(ctx, c.ID)
 		if err != nil {
 			return nil, err
-		}
-		ids := make([]int64, len(streets))
-		for i, t := range streets {
-			ids[i] = t.ID
 		}
 		signal, stop := s.Live.Subscribe(ids...)
 		return &huma.StreamResponse{Body: func(ctx huma.Context) { streamChanges(ctx, signal, stop) }}, nil

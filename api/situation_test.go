@@ -66,15 +66,52 @@ func TestDashboardEventsSayWhenCasesChange(t *testing.T) {
 	e, server := situationEnv(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", server.URL+"/api/v1/tenants/371326001/situation/events", nil)
+	street := openEvents(ctx, t, server.URL+"/api/v1/tenants/371326001/situation/events", e.streetKey)
+	county := openEvents(ctx, t, server.URL+"/api/v1/counties/371326/situation/events", e.countyKey)
+	// Each stream opens with a "changed" at the hub's first poll of its
+	// streets: drain them, then a case reported now must be announced on both.
+	time.Sleep(situation.PollEvery + 500*time.Millisecond)
+	for _, events := range []chan string{street, county} {
+		for len(events) > 0 {
+			<-events
+		}
+	}
+	_, err := e.cases.Report(ctx, e.scope, cases.Actor{Name: "周强", Role: "grid_worker"}, cases.NewCase{
+		Channel: "grid_report", CategoryID: e.service, Grade: "general", Title: "噪音扰民", NodeID: e.building})
 	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+e.streetKey)
+	for name, events := range map[string]chan string{"street": street, "county": county} {
+		select {
+		case ev := <-events:
+			require.Equal(t, "changed", ev, name)
+		case <-ctx.Done():
+			t.Fatalf("no event on the %s stream after a case was reported", name)
+		}
+	}
+
+	// Another county's key cannot open either stream.
+	for _, url := range []string{"/api/v1/tenants/371326001/situation/events", "/api/v1/counties/371326/situation/events"} {
+		other, err := http.NewRequestWithContext(ctx, "GET", server.URL+url, nil)
+		require.NoError(t, err)
+		other.Header.Set("Authorization", "Bearer "+e.otherKey)
+		otherResp, err := http.DefaultClient.Do(other)
+		require.NoError(t, err)
+		otherResp.Body.Close()
+		require.Equal(t, http.StatusNotFound, otherResp.StatusCode, url)
+	}
+}
+
+// openEvents opens a dashboard's event stream with key and sends the name
+// of each event it carries.
+func openEvents(ctx context.Context, t *testing.T, url, key string) chan string {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	t.Cleanup(func() { resp.Body.Close() })
+	require.Equal(t, http.StatusOK, resp.StatusCode, url)
 	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
-
 	events := make(chan string, 16)
 	go func() {
 		defer close(events)
@@ -85,28 +122,5 @@ func TestDashboardEventsSayWhenCasesChange(t *testing.T) {
 			}
 		}
 	}()
-	// The stream opens with a "changed" at the hub's first poll of the
-	// street: drain it, then a case reported now must be announced.
-	time.Sleep(situation.PollEvery + 500*time.Millisecond)
-	for len(events) > 0 {
-		<-events
-	}
-	_, err = e.cases.Report(ctx, e.scope, cases.Actor{Name: "周强", Role: "grid_worker"}, cases.NewCase{
-		Channel: "grid_report", CategoryID: e.service, Grade: "general", Title: "噪音扰民", NodeID: e.building})
-	require.NoError(t, err)
-	select {
-	case ev := <-events:
-		require.Equal(t, "changed", ev)
-	case <-ctx.Done():
-		t.Fatal("no event after a case was reported")
-	}
-
-	// Another street's stream hears nothing of it.
-	other, err := http.NewRequestWithContext(ctx, "GET", server.URL+"/api/v1/tenants/371326001/situation/events", nil)
-	require.NoError(t, err)
-	other.Header.Set("Authorization", "Bearer "+e.otherKey)
-	otherResp, err := http.DefaultClient.Do(other)
-	require.NoError(t, err)
-	otherResp.Body.Close()
-	require.Equal(t, http.StatusNotFound, otherResp.StatusCode, "another county's key cannot open the stream")
+	return events
 }

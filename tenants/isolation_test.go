@@ -329,6 +329,12 @@ func TestIsolationTenantsTable(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, list, 2)
 	require.Equal(t, []string{tenantCodeA, tenantCodeB}, []string{list[0].Code, list[1].Code})
+	streets, err := b.svc.StreetIDs(ctx, b.county.ID)
+	require.NoError(t, err)
+	require.ElementsMatch(t, []int64{b.tenantA.ID, b.tenantB.ID}, streets)
+	streets, err = b.svc.StreetIDs(ctx, countyY.ID)
+	require.NoError(t, err)
+	require.Equal(t, []int64{tenantC.ID}, streets, "county Y's streets only")
 }
 
 // TestIsolationSettingDoesNotLeak runs a scoped transaction and then a plain

@@ -141,6 +141,24 @@ func (s *Service) ListTenants(ctx context.Context, countyID int64) ([]Tenant, er
 	return out, nil
 }
 
+// StreetIDs lists the ids of a county's streets, without the node counts
+// ListTenants reads for each.
+func (s *Service) StreetIDs(ctx context.Context, countyID int64) ([]int64, error) {
+	var ids []int64
+	err := s.db.Tx(ctx, Scope{CountyID: countyID}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM tenants WHERE county_id = $1 ORDER BY id`, countyID)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list streets of county %d: %w", countyID, err)
+	}
+	return ids, nil
+}
+
 // TenantByCode finds a tenant visible in scope. A tenant outside the scope is
 // reported as not found, so its existence does not leak.
 func (s *Service) TenantByCode(ctx context.Context, scope Scope, code string) (Tenant, error) {
