@@ -38,6 +38,7 @@ type SchemeBody struct {
 	BottomN      int            `json:"bottom_n" doc:"how many bottom-ranked streets are named (ties at the boundary all are)"`
 	BottomAction string         `json:"bottom_action" enum:"notice,interview" doc:"通报 or 约谈"`
 	Nightly      bool           `json:"nightly" doc:"ranked every night over the month so far"`
+	NoData       string         `json:"no_data" enum:"zero,skip" doc:"a street without data for an indicator (nothing to divide by, such as no rating): zero scores 0 on it; skip leaves it out of that street's weighted mean"`
 	Indicators   []WeightedBody `json:"indicators"`
 	CreatedBy    string         `json:"created_by"`
 	CreatedAt    time.Time      `json:"created_at"`
@@ -74,6 +75,7 @@ type RankingBody struct {
 	Indicators   []WeightedBody      `json:"indicators" doc:"the weights as they were when it was requested"`
 	BottomN      int                 `json:"bottom_n"`
 	BottomAction string              `json:"bottom_action" enum:"notice,interview"`
+	NoData       string              `json:"no_data" enum:"zero,skip" doc:"the scheme's rule when it was requested"`
 	Trigger      string              `json:"trigger" enum:"manual,nightly"`
 	RequestedBy  string              `json:"requested_by"`
 	Status       string              `json:"status" enum:"queued,running,done,failed"`
@@ -93,13 +95,13 @@ func weightedBodies(in []rankings.Weighted) []WeightedBody {
 }
 
 func schemeBody(sc rankings.Scheme) SchemeBody {
-	return SchemeBody{ID: sc.ID, Name: sc.Name, BottomN: sc.BottomN, BottomAction: sc.BottomAction, Nightly: sc.Nightly,
+	return SchemeBody{ID: sc.ID, Name: sc.Name, BottomN: sc.BottomN, BottomAction: sc.BottomAction, Nightly: sc.Nightly, NoData: sc.NoData,
 		Indicators: weightedBodies(sc.Indicators), CreatedBy: sc.CreatedBy, CreatedAt: sc.CreatedAt, Archived: sc.Archived}
 }
 
 func rankingBody(r rankings.Ranking) RankingBody {
 	b := RankingBody{ID: r.ID, SchemeID: r.SchemeID, From: r.Period.From, To: r.Period.To, Label: r.Label, Indicators: weightedBodies(r.Indicators),
-		BottomN: r.BottomN, BottomAction: r.BottomAction, Trigger: r.Trigger, RequestedBy: r.RequestedBy, Status: r.Status,
+		BottomN: r.BottomN, BottomAction: r.BottomAction, NoData: r.NoData, Trigger: r.Trigger, RequestedBy: r.RequestedBy, Status: r.Status,
 		Percent: r.Percent, Error: r.Error, CreatedAt: r.CreatedAt, FinishedAt: r.FinishedAt}
 	for _, res := range r.Results {
 		rb := RankingResultBody{StreetID: res.StreetID, StreetName: res.StreetName, Rank: res.Rank, Score: res.Score, Bottom: res.Bottom}
@@ -120,6 +122,7 @@ type schemeInput struct {
 		BottomN      int            `json:"bottom_n,omitempty" minimum:"0" maximum:"50" doc:"default 0: name no street"`
 		BottomAction string         `json:"bottom_action,omitempty" enum:"notice,interview"`
 		Nightly      bool           `json:"nightly,omitempty"`
+		NoData       string         `json:"no_data,omitempty" enum:"zero,skip" doc:"a street without data for an indicator (nothing to divide by, such as no rating): zero scores 0 on it; skip leaves it out of that street's weighted mean; default zero"`
 		Indicators   []WeightedBody `json:"indicators" minItems:"1" maxItems:"20"`
 	}
 }
@@ -201,7 +204,7 @@ func (s *Server) registerRankings(api huma.API) {
 		Summary: "Create an assessment scheme (考核办法)", DefaultStatus: http.StatusCreated,
 		Description: "Indicators with weights and direction, and how many bottom-ranked streets are named for a notice (通报) or an interview (约谈).",
 	}, write, func(ctx context.Context, c tenants.County, in *schemeInput) (*schemeOutput, error) {
-		sc := rankings.Scheme{Name: in.Body.Name, BottomN: in.Body.BottomN, BottomAction: in.Body.BottomAction, Nightly: in.Body.Nightly}
+		sc := rankings.Scheme{Name: in.Body.Name, BottomN: in.Body.BottomN, BottomAction: in.Body.BottomAction, Nightly: in.Body.Nightly, NoData: in.Body.NoData}
 		for _, w := range in.Body.Indicators {
 			sc.Indicators = append(sc.Indicators, rankings.Weighted{Indicator: assess.Code(w.Indicator), Weight: w.Weight, Direction: assess.Direction(w.Direction)})
 		}

@@ -31,19 +31,25 @@ func TestAssessmentOverHTTP(t *testing.T) {
 	bad := b.do(t, "POST", base+"/schemes", b.countyKey, map[string]any{"name": "x", "indicators": []any{map[string]any{"indicator": "bogus", "weight": 1}}})
 	require.Equal(t, http.StatusUnprocessableEntity, bad.status, bad.raw)
 	require.Contains(t, bad.raw, `"location":"body.indicators[0].indicator"`)
+	bad = b.do(t, "POST", base+"/schemes", b.countyKey, map[string]any{"name": "x", "no_data": "average",
+		"indicators": []any{map[string]any{"indicator": "resolution_rate", "weight": 1}}})
+	require.Equal(t, http.StatusUnprocessableEntity, bad.status, bad.raw)
+	require.Contains(t, bad.raw, `"location":"body.no_data"`)
 	require.Equal(t, http.StatusForbidden, b.do(t, "POST", base+"/schemes", b.streetKey, map[string]any{"name": "x",
 		"indicators": []any{map[string]any{"indicator": "resolution_rate", "weight": 1}}}).status, "a street does not assess streets")
 
-	created := b.do(t, "POST", base+"/schemes", b.countyKey, map[string]any{"name": "月度考核", "bottom_n": 1, "bottom_action": "interview",
+	created := b.do(t, "POST", base+"/schemes", b.countyKey, map[string]any{"name": "月度考核", "bottom_n": 1, "bottom_action": "interview", "no_data": "skip",
 		"indicators": []any{map[string]any{"indicator": "resolution_rate", "weight": 70}, map[string]any{"indicator": "satisfaction_rate", "weight": 30}}})
 	require.Equal(t, http.StatusCreated, created.status, created.raw)
 	schemeID := int64(created.body["id"].(float64))
+	require.Equal(t, "skip", created.body["no_data"])
 
 	now := time.Now().In(assess.China)
 	requested := b.do(t, "POST", fmt.Sprintf("%s/schemes/%d/rankings", base, schemeID), b.countyKey,
 		map[string]any{"kind": "month", "year": now.Year(), "month": int(now.Month())})
 	require.Equal(t, http.StatusAccepted, requested.status, requested.raw)
 	require.Equal(t, "queued", requested.body["status"])
+	require.Equal(t, "skip", requested.body["no_data"], "the ranking keeps the scheme's rule")
 	rankingID := int64(requested.body["id"].(float64))
 	require.Equal(t, http.StatusUnprocessableEntity, b.do(t, "POST", fmt.Sprintf("%s/schemes/%d/rankings", base, schemeID), b.countyKey,
 		map[string]any{"kind": "month", "year": now.Year(), "month": 13}).status)

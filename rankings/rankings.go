@@ -31,6 +31,12 @@ type Weighted struct {
 	Direction assess.Direction `json:"direction"`
 }
 
+// What a ranking does with a street that has no data for an indicator.
+const (
+	NoDataZero = "zero" // 0 points on the indicator
+	NoDataSkip = "skip" // the indicator is left out of that street's score
+)
+
 // Scheme is a county's assessment method.
 type Scheme struct {
 	ID           int64
@@ -38,6 +44,7 @@ type Scheme struct {
 	BottomN      int    // how many bottom-ranked streets are named
 	BottomAction string // notice (通报) or interview (约谈)
 	Nightly      bool   // ranked every night for the month so far
+	NoData       string // NoDataZero or NoDataSkip
 	Indicators   []Weighted
 	CreatedBy    string
 	CreatedAt    time.Time
@@ -53,6 +60,7 @@ type Ranking struct {
 	Indicators   []Weighted // as they were when it was requested
 	BottomN      int
 	BottomAction string
+	NoData       string // as the scheme's was when it was requested
 	Trigger      string // manual or nightly
 	RequestedBy  string
 	Status       string // queued, running, done, failed
@@ -140,6 +148,12 @@ func (sc *Scheme) validate() error {
 	if sc.BottomAction != "notice" && sc.BottomAction != "interview" {
 		add("body.bottom_action", "notice (通报) or interview (约谈)", sc.BottomAction)
 	}
+	if sc.NoData == "" {
+		sc.NoData = NoDataZero
+	}
+	if sc.NoData != NoDataZero && sc.NoData != NoDataSkip {
+		add("body.no_data", "zero (no data scores 0) or skip (the indicator is left out of that street's score)", sc.NoData)
+	}
 	if len(sc.Indicators) == 0 {
 		add("body.indicators", "at least one indicator", nil)
 	}
@@ -175,8 +189,8 @@ func (s *Service) CreateScheme(ctx context.Context, scope tenants.Scope, by stri
 		return Scheme{}, err
 	}
 	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO assessment_schemes (county_id, name, bottom_n, bottom_action, nightly, created_by)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, created_at`, scope.CountyID, sc.Name, sc.BottomN, sc.BottomAction, sc.Nightly, by).
+		if err := tx.QueryRow(ctx, `INSERT INTO assessment_schemes (county_id, name, bottom_n, bottom_action, nightly, no_data, created_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at`, scope.CountyID, sc.Name, sc.BottomN, sc.BottomAction, sc.Nightly, sc.NoData, by).
 			Scan(&sc.ID, &sc.CreatedAt); err != nil {
 			return fmt.Errorf("insert scheme: %w", err)
 		}
@@ -195,14 +209,14 @@ func (s *Service) CreateScheme(ctx context.Context, scope tenants.Scope, by stri
 	return sc, nil
 }
 
-const schemeColumns = `s.id, s.name, s.bottom_n, s.bottom_action, s.nightly, s.created_by, s.created_at, s.archived_at IS NOT NULL,
+const schemeColumns = `s.id, s.name, s.bottom_n, s.bottom_action, s.nightly, s.no_data, s.created_by, s.created_at, s.archived_at IS NOT NULL,
 	coalesce((SELECT jsonb_agg(jsonb_build_object('indicator', i.indicator, 'weight', i.weight, 'direction', i.direction) ORDER BY i.sort)
 		FROM assessment_scheme_indicators i WHERE i.county_id = s.county_id AND i.scheme_id = s.id), '[]')`
 
 func scanScheme(row pgx.Row) (Scheme, error) {
 	var sc Scheme
 	var indicators []byte
-	if err := row.Scan(&sc.ID, &sc.Name, &sc.BottomN, &sc.BottomAction, &sc.Nightly, &sc.CreatedBy, &sc.CreatedAt, &sc.Archived, &indicators); err != nil {
+	if err := row.Scan(&sc.ID, &sc.Name, &sc.BottomN, &sc.BottomAction, &sc.Nightly, &sc.NoData, &sc.CreatedBy, &sc.CreatedAt, &sc.Archived, &indicators); err != nil {
 		return Scheme{}, err
 	}
 	return sc, json.Unmarshal(indicators, &sc.Indicators)
@@ -270,9 +284,9 @@ func (s *Service) Request(ctx context.Context, scope tenants.Scope, by, trigger 
 			return err
 		}
 		r, err = scanRanking(tx.QueryRow(ctx, `INSERT INTO rankings (county_id, scheme_id, period_from, period_to, label, indicators,
-				bottom_n, bottom_action, trigger, requested_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING `+rankingColumns,
-			scope.CountyID, schemeID, p.From, p.To, label, indicators, sc.BottomN, sc.BottomAction, trigger, by))
+				bottom_n, bottom_action, no_data, trigger, requested_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING `+rankingColumns,
+			scope.CountyID, schemeID, p.From, p.To, label, indicators, sc.BottomN, sc.BottomAction, sc.NoData, trigger, by))
 		if err != nil {
 			return fmt.Errorf("insert ranking: %w", err)
 		}
@@ -288,13 +302,13 @@ func (s *Service) Request(ctx context.Context, scope tenants.Scope, by, trigger 
 	return r, nil
 }
 
-const rankingColumns = `id, scheme_id, period_from, period_to, label, indicators, bottom_n, bottom_action, trigger, requested_by,
+const rankingColumns = `id, scheme_id, period_from, period_to, label, indicators, bottom_n, bottom_action, no_data, trigger, requested_by,
 	status, percent, error, created_at, finished_at`
 
 func scanRanking(row pgx.Row) (Ranking, error) {
 	var r Ranking
 	var indicators []byte
-	err := row.Scan(&r.ID, &r.SchemeID, &r.Period.From, &r.Period.To, &r.Label, &indicators, &r.BottomN, &r.BottomAction, &r.Trigger,
+	err := row.Scan(&r.ID, &r.SchemeID, &r.Period.From, &r.Period.To, &r.Label, &indicators, &r.BottomN, &r.BottomAction, &r.NoData, &r.Trigger,
 		&r.RequestedBy, &r.Status, &r.Percent, &r.Error, &r.CreatedAt, &r.FinishedAt)
 	if err != nil {
 		return Ranking{}, err
@@ -402,7 +416,7 @@ func (s *Service) Run(ctx context.Context, countyID, rankingID int64) error {
 	if err != nil {
 		return fmt.Errorf("street names: %w", err)
 	}
-	results := Score(r.Indicators, r.BottomN, values, names)
+	results := Score(r.Indicators, r.BottomN, r.NoData, values, names)
 	err = s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
 		for _, res := range results {
 			figures, err := json.Marshal(res.Figures)
@@ -439,18 +453,19 @@ func (s *Service) Fail(ctx context.Context, countyID, rankingID int64, cause err
 // between the county's lowest and highest that period (min-max: the best
 // street gets 100, the worst 0, equal values all 100), turned round for a
 // lower-is-better indicator. A street without data for an indicator (no
-// cases to divide by) gets 0 on it: it cannot show it did the work. The
-// score is the weighted mean of the points, 0–100 with two decimals. Ties
+// cases to divide by) gets 0 on it under NoDataZero (it cannot show it did
+// the work); under NoDataSkip the indicator is left out of that street's
+// weighted mean, and a street with no data at all scores 0. The score is
+// the weighted mean of the points, 0–100 with two decimals. Ties
 // (equal scores) share a rank: 1, 2, 2, 4. The bottom n ranks — every
 // street sharing the n-th worst place included — are named.
-func Score(indicators []Weighted, bottomN int, values map[int64]assess.Values, names map[int64]string) []Result {
+func Score(indicators []Weighted, bottomN int, noData string, values map[int64]assess.Values, names map[int64]string) []Result {
 	out := make([]Result, 0, len(values))
 	for id := range values {
 		out = append(out, Result{StreetID: id, StreetName: names[id], Figures: map[assess.Code]Scored{}})
 	}
-	var totalWeight float64
+	weights := make([]float64, len(out)) // the weight each street's score is divided by
 	for _, w := range indicators {
-		totalWeight += w.Weight
 		lo, hi := math.Inf(1), math.Inf(-1)
 		for _, v := range values {
 			if f := v[w.Indicator]; f.Value != nil {
@@ -470,12 +485,15 @@ func Score(indicators []Weighted, bottomN int, values map[int64]assess.Values, n
 				}
 			}
 			out[i].Figures[w.Indicator] = sc
-			out[i].Score += sc.Points * w.Weight
+			if f.Value != nil || noData != NoDataSkip {
+				out[i].Score += sc.Points * w.Weight
+				weights[i] += w.Weight
+			}
 		}
 	}
 	for i := range out {
-		if totalWeight > 0 {
-			out[i].Score = math.Round(out[i].Score/totalWeight*100) / 100
+		if weights[i] > 0 {
+			out[i].Score = math.Round(out[i].Score/weights[i]*100) / 100
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

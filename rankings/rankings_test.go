@@ -41,7 +41,7 @@ func TestScoreWeighsRanksWithTiesAndNamesTheBottom(t *testing.T) {
 		5: {assess.ResolutionRate: figure(80, 100), assess.SatisfactionRate: figure(10, 100)},
 	}
 	names := map[int64]string{1: "甲", 2: "乙", 3: "丙", 4: "丁", 5: "戊"}
-	got := rankings.Score(scheme, 1, values, names)
+	got := rankings.Score(scheme, 1, rankings.NoDataZero, values, names)
 	byID := map[int64]rankings.Result{}
 	for _, r := range got {
 		byID[r.StreetID] = r
@@ -56,11 +56,35 @@ func TestScoreWeighsRanksWithTiesAndNamesTheBottom(t *testing.T) {
 		"best first; equal scores by name (丙 before 乙)")
 	require.Equal(t, []int{1, 2, 3, 3, 5}, []int{got[0].Rank, got[1].Rank, got[2].Rank, got[3].Rank, got[4].Rank}, "ties share a rank")
 	require.Equal(t, []bool{false, false, false, false, true}, []bool{got[0].Bottom, got[1].Bottom, got[2].Bottom, got[3].Bottom, got[4].Bottom})
-	got = rankings.Score(scheme, 2, values, names)
+	got = rankings.Score(scheme, 2, rankings.NoDataZero, values, names)
 	require.Equal(t, []bool{false, false, true, true, true}, []bool{got[0].Bottom, got[1].Bottom, got[2].Bottom, got[3].Bottom, got[4].Bottom},
 		"the bottom two reach into a tie: both tied streets are named")
 	require.Nil(t, byID[4].Figures[assess.ResolutionRate].Value)
 	require.Equal(t, 100.0, byID[1].Figures[assess.ResolutionRate].Points)
+}
+
+func TestScoreCanLeaveOutAnIndicatorAStreetHasNoDataFor(t *testing.T) {
+	scheme := []rankings.Weighted{
+		{Indicator: assess.ResolutionRate, Weight: 3, Direction: assess.HigherBetter},
+		{Indicator: assess.SatisfactionRate, Weight: 1, Direction: assess.HigherBetter},
+	}
+	values := map[int64]assess.Values{
+		1: {assess.ResolutionRate: figure(90, 100), assess.SatisfactionRate: figure(9, 10)},
+		2: {assess.ResolutionRate: figure(70, 100), assess.SatisfactionRate: figure(5, 10)},
+		3: {assess.ResolutionRate: figure(80, 100), assess.SatisfactionRate: figure(0, 0)}, // no resident rated
+		4: {assess.ResolutionRate: figure(0, 0), assess.SatisfactionRate: figure(0, 0)},     // nothing at all
+	}
+	names := map[int64]string{1: "甲", 2: "乙", 3: "丙", 4: "丁"}
+	scores := func(noData string) map[int64]float64 {
+		out := map[int64]float64{}
+		for _, r := range rankings.Score(scheme, 1, noData, values, names) {
+			out[r.StreetID] = r.Score
+		}
+		return out
+	}
+	// Resolution: 90 → 100 points, 80 → 50, 70 → 0. Satisfaction: 90% → 100, 50% → 0.
+	require.Equal(t, map[int64]float64{1: 100, 2: 0, 3: 37.5, 4: 0}, scores(rankings.NoDataZero), "no ratings cost 丙 the satisfaction weight")
+	require.Equal(t, map[int64]float64{1: 100, 2: 0, 3: 50, 4: 0}, scores(rankings.NoDataSkip), "丙 is scored on resolution alone")
 }
 
 type bundle struct {
@@ -94,6 +118,7 @@ func TestARankingIsComputedOnceAndNeverChanges(t *testing.T) {
 		Indicators: []rankings.Weighted{{Indicator: assess.ResolutionRate, Weight: 1}}})
 	require.NoError(t, err)
 	require.Equal(t, assess.HigherBetter, scheme.Indicators[0].Direction, "the indicator's own direction by default")
+	require.Equal(t, rankings.NoDataZero, scheme.NoData, "no data scores 0 by default")
 	now := time.Now().In(assess.China)
 	month, err := assess.Month(now.Year(), now.Month())
 	require.NoError(t, err)
@@ -114,6 +139,19 @@ func TestARankingIsComputedOnceAndNeverChanges(t *testing.T) {
 	require.Equal(t, int64(4), fig.Denominator)
 	require.Equal(t, "仲村镇", done.Results[1].StreetName)
 	require.True(t, done.Results[1].Bottom, "no cases, no points: named for a notice")
+	require.Equal(t, rankings.NoDataZero, done.NoData)
+
+	// A scheme that leaves out what a street has no data for: the rule is
+	// read back and copied into its ranking.
+	skipping, err := b.svc.CreateScheme(ctx, b.county, "王建国", rankings.Scheme{Name: "满意度考核", NoData: rankings.NoDataSkip,
+		Indicators: []rankings.Weighted{{Indicator: assess.ResolutionRate, Weight: 1}}})
+	require.NoError(t, err)
+	read, err := b.svc.SchemeByID(ctx, b.county, skipping.ID)
+	require.NoError(t, err)
+	require.Equal(t, rankings.NoDataSkip, read.NoData)
+	r2, err := b.svc.Request(ctx, b.county, "王建国", "manual", skipping.ID, month, "")
+	require.NoError(t, err)
+	require.Equal(t, rankings.NoDataSkip, r2.NoData)
 
 	// Published: the snapshot stands against the database itself.
 	err = b.TDB.Tx(ctx, b.county, func(tx pgx.Tx) error {
@@ -140,7 +178,7 @@ func TestARankingIsComputedOnceAndNeverChanges(t *testing.T) {
 
 func TestSchemesAreValidatedByField(t *testing.T) {
 	b := setup(t)
-	_, err := b.svc.CreateScheme(context.Background(), b.county, "x", rankings.Scheme{Name: " ", BottomN: 99, BottomAction: "fire",
+	_, err := b.svc.CreateScheme(context.Background(), b.county, "x", rankings.Scheme{Name: " ", BottomN: 99, BottomAction: "fire", NoData: "average",
 		Indicators: []rankings.Weighted{{Indicator: "bogus", Weight: 1}, {Indicator: assess.ResolutionRate, Weight: 0, Direction: "sideways"}}})
 	var fe *fengqiao.Error
 	require.ErrorAs(t, err, &fe)
@@ -149,6 +187,6 @@ func TestSchemesAreValidatedByField(t *testing.T) {
 	for _, f := range fe.Fields {
 		locations = append(locations, f.Location)
 	}
-	require.Equal(t, []string{"body.name", "body.bottom_n", "body.bottom_action", "body.indicators[0].indicator",
+	require.Equal(t, []string{"body.name", "body.bottom_n", "body.bottom_action", "body.no_data", "body.indicators[0].indicator",
 		"body.indicators[1].weight", "body.indicators[1].direction"}, locations)
 }

@@ -359,7 +359,7 @@ export function schemeIndicators(rows: readonly SchemeRow[], catalogue: readonly
 /** The form fields a 422 may name: the scheme's own and each row's. */
 export function schemeFields(maxRows = 20): string[] {
   const rows = Array.from({ length: maxRows }, (_, i) => [`indicators[${i}].indicator`, `indicators[${i}].weight`, `indicators[${i}].direction`, `indicators[${i}]`])
-  return ['name', 'bottom_n', 'bottom_action', 'nightly', 'indicators', ...rows.flat()]
+  return ['name', 'bottom_n', 'bottom_action', 'no_data', 'nightly', 'indicators', ...rows.flat()]
 }
 
 /** The share of the total weight a row carries, as a percentage. */

@@ -70,6 +70,7 @@ const RANKING: Ranking = {
   ],
   bottom_n: 1,
   bottom_action: 'interview',
+  no_data: 'zero',
   trigger: 'manual',
   requested_by: '县委政法委',
   status: 'done',
@@ -371,6 +372,7 @@ describe('the assessment page', () => {
     name: '2026年基层治理考核',
     bottom_n: 1,
     bottom_action: 'interview',
+    no_data: 'skip',
     nightly: false,
     indicators: RANKING.indicators,
     created_by: '县委政法委',
@@ -445,6 +447,7 @@ describe('the assessment page', () => {
   it('offers no scheme or ranking buttons to a county viewer', async () => {
     await mountPage(['county:read'])
     expect($('scheme-summary')).not.toBeNull()
+    expect($('scheme-no-data-rule')?.textContent).toContain('无数据的指标不计入得分')
     expect($('scheme-new')).toBeNull()
     expect($('generate-ranking')).toBeNull()
   })
@@ -462,12 +465,15 @@ describe('the assessment page', () => {
     input.dispatchEvent(new Event('input'))
     await flushPromises()
     expect(document.querySelectorAll('[data-testid="scheme-row"]')).toHaveLength(2)
+    document.querySelector<HTMLInputElement>('[data-testid="scheme-no-data"] input[value="skip"]')!.click()
+    await flushPromises()
     $('scheme-submit')!.click()
     await flushPromises()
     expect(create).toHaveBeenCalledWith('371326', {
       name: '测试办法',
       bottom_n: 1,
       bottom_action: 'notice',
+      no_data: 'skip',
       nightly: false,
       indicators: [
         { indicator: 'resolution_rate', weight: 10 },

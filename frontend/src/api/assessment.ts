@@ -10,6 +10,8 @@ export type Weighted = Schemas['WeightedBody']
 export type Direction = Indicator['direction']
 export type Unit = Indicator['unit']
 export type BottomAction = Schemas['SchemeBody']['bottom_action']
+/** What a street without data for an indicator scores: 0 on it, or the indicator left out. */
+export type NoDataRule = Schemas['SchemeBody']['no_data']
 /** A scheme; its indicators are never null here. */
 export type Scheme = Omit<Schemas['SchemeBody'], 'indicators'> & { indicators: Weighted[] }
 export type SchemeInput = Schemas['SchemeInputBody']
