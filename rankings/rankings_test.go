@@ -72,7 +72,7 @@ func TestScoreCanLeaveOutAnIndicatorAStreetHasNoDataFor(t *testing.T) {
 		1: {assess.ResolutionRate: figure(90, 100), assess.SatisfactionRate: figure(9, 10)},
 		2: {assess.ResolutionRate: figure(70, 100), assess.SatisfactionRate: figure(5, 10)},
 		3: {assess.ResolutionRate: figure(80, 100), assess.SatisfactionRate: figure(0, 0)}, // no resident rated
-		4: {assess.ResolutionRate: figure(0, 0), assess.SatisfactionRate: figure(0, 0)},     // nothing at all
+		4: {assess.ResolutionRate: figure(0, 0), assess.SatisfactionRate: figure(0, 0)},    // nothing at all
 	}
 	names := map[int64]string{1: "甲", 2: "乙", 3: "丙", 4: "丁"}
 	scores := func(noData string) map[int64]float64 {
