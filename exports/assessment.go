@@ -20,11 +20,6 @@ const (
 	KindIndicators = "indicators"
 )
 
-func init() {
-	Register(rankingKind)
-	Register(indicatorsKind)
-}
-
 // RankingFilters names the ranking to export.
 type RankingFilters struct {
 	RankingID int64 `json:"ranking_id"`

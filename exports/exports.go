@@ -1,5 +1,5 @@
 // Package exports builds XLSX files of what a person may see (the case
-// ledger now; rankings and the indicator table plug in through Register) in
+// ledger, a ranking and the indicator table, each a Kind in kinds) in
 // a River job, with its progress in percent, a download when done and an
 // expiry afterwards.
 //

@@ -247,6 +247,17 @@ func TestALedgerLongerThanASheetGoesOnInTheNext(t *testing.T) {
 	require.Equal(t, want, got, "every case once, in the list's order")
 }
 
+func TestEveryKindIsComplete(t *testing.T) {
+	require.Equal(t, []string{exports.KindCaseLedger, exports.KindIndicators, exports.KindRanking}, exports.Kinds())
+	for _, name := range exports.Kinds() {
+		k, ok := exports.Lookup(name)
+		require.True(t, ok, name)
+		require.Equal(t, name, k.Name, "listed under its own name")
+		require.NotEmpty(t, k.Title, name)
+		require.True(t, k.Columns != nil && k.Count != nil && k.Rows != nil, "%s has columns, a count and rows", name)
+	}
+}
+
 func TestFiltersAreChecked(t *testing.T) {
 	b := setup(t)
 	ctx := context.Background()

@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
-	"sync"
+	"maps"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -60,43 +60,18 @@ type Kind struct {
 	Rows func(ctx context.Context, tx pgx.Tx, job Job, emit func(row []any) error) error
 }
 
-var (
-	kindsMu sync.RWMutex
-	kinds   = map[string]Kind{}
-)
+// kinds are the sorts of export there are, by name.
+var kinds = map[string]Kind{KindCaseLedger: caseLedger, KindRanking: rankingKind, KindIndicators: indicatorsKind}
 
-// Register adds a kind of export; rankings and the indicator table plug in
-// here with their own row source and columns. It panics on a duplicate.
-func Register(k Kind) {
-	kindsMu.Lock()
-	defer kindsMu.Unlock()
-	if k.Name == "" || k.Columns == nil || k.Rows == nil || k.Count == nil {
-		panic("exports: incomplete kind " + k.Name)
-	}
-	if _, dup := kinds[k.Name]; dup {
-		panic("exports: kind registered twice: " + k.Name)
-	}
-	kinds[k.Name] = k
-}
-
-// Lookup returns a registered kind.
+// Lookup returns a kind by name.
 func Lookup(name string) (Kind, bool) {
-	kindsMu.RLock()
-	defer kindsMu.RUnlock()
 	k, ok := kinds[name]
 	return k, ok
 }
 
-// Kinds lists the registered kinds' names, sorted.
+// Kinds lists the kinds' names, sorted.
 func Kinds() []string {
-	kindsMu.RLock()
-	defer kindsMu.RUnlock()
-	out := make([]string, 0, len(kinds))
-	for n := range kinds {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(kinds))
 }
 
 func mustKind(name string) (Kind, error) {

@@ -19,7 +19,6 @@ import (
 
 func init() {
 	jobs.HandleExports(Run)
-	Register(caseLedger)
 }
 
 // progressEvery is the least number of rows between two progress updates;
