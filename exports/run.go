@@ -31,10 +31,7 @@ const progressEvery = 1000
 // stores the file (done). A failure on the last attempt marks it failed
 // with the message; an export no longer queued or running is left alone.
 func Run(ctx context.Context, db *tenants.DB, a jobs.ExportArgs, final bool) error {
-	owner := Owner{TenantID: a.TenantID, CountyID: a.CountyID}
-	if owner.TenantID != 0 {
-		owner.CountyID = 0
-	}
+	owner := Owner{TenantID: a.TenantID, CountyID: a.CountyID} // one of them: the worker cancels other args
 	scope := owner.scope()
 	col, key := owner.key()
 	var kindName string
