@@ -210,7 +210,7 @@ func ledgerRows(ctx context.Context, tx pgx.Tx, job Job, emit func([]any) error)
 			yes = "是"
 		}
 		row = append(row, code, title, category, gradeNames[grade], statusNames[status], channelNames[channel], place, address,
-			department, leader, reported, value(dispatched), value(acceptDue), value(completeDue), value(resolved), value(closed), level, yes)
+			department, leader, reported, dispatched, acceptDue, completeDue, resolved, closed, level, yes)
 		if err := emit(row); err != nil {
 			return err
 		}
@@ -307,13 +307,4 @@ func ledgerWhere(ctx context.Context, tx pgx.Tx, job Job) (string, []any, error)
 		conds = append(conds, "c.reported_at < "+arg(*f.To))
 	}
 	return strings.Join(conds, " AND "), args, nil
-}
-
-// value is a time the row owns (the zero time is a blank cell): the scan
-// targets are reused from row to row.
-func value(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return *t
 }
