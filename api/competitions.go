@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -112,6 +111,15 @@ type competitionListOutput struct {
 	Body struct {
 		Items []CompetitionBody `json:"items"`
 	}
+}
+
+func competitionList(list []competitions.Competition) *competitionListOutput {
+	out := &competitionListOutput{}
+	out.Body.Items = make([]CompetitionBody, len(list))
+	for i, comp := range list {
+		out.Body.Items[i] = competitionBody(comp)
+	}
+	return out
 }
 
 type competitionDetailOutput struct{ Body CompetitionDetailBody }
@@ -307,12 +315,7 @@ func (s *Server) registerCompetitions(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		out := &competitionListOutput{}
-		out.Body.Items = make([]CompetitionBody, len(list))
-		for i, comp := range list {
-			out.Body.Items[i] = competitionBody(comp)
-		}
-		return out, nil
+		return competitionList(list), nil
 	})
 	countyOp(s, api, huma.Operation{
 		OperationID: "create-competition", Method: http.MethodPost, Path: base, Tags: tags, DefaultStatus: http.StatusCreated,
@@ -332,11 +335,8 @@ func (s *Server) registerCompetitions(api huma.API) {
 		OperationID: "update-competition", Method: http.MethodPatch, Path: base + "/{id}", Tags: tags,
 		Summary: "Rename a draft competition or change its trim rule",
 	}, write, func(ctx context.Context, c tenants.County, in *competitionUpdateInput) (*competitionDetailOutput, error) {
-		by := s.competitionActor(ctx, c)
-		if _, err := s.Competitions.Update(ctx, c.ID, by, in.ID, competitions.NewCompetition{Name: in.Body.Name, DropExtremesMinJudges: in.Body.DropExtremesMinJudges}); err != nil {
-			return nil, err
-		}
-		comp, err := s.Competitions.Get(ctx, c.ID, by, in.ID)
+		comp, err := s.Competitions.Update(ctx, c.ID, s.competitionActor(ctx, c), in.ID,
+			competitions.NewCompetition{Name: in.Body.Name, DropExtremesMinJudges: in.Body.DropExtremesMinJudges})
 		return detail(ctx, c, comp, err)
 	})
 	countyOp(s, api, huma.Operation{
@@ -468,14 +468,13 @@ func (s *Server) registerCompetitions(api huma.API) {
 		OperationID: "export-competition-results", Method: http.MethodGet, Path: base + "/{id}/results.xlsx", Tags: tags,
 		Summary: "Download the published results as XLSX", Description: "Two sheets: 排名 (rank and weighted total) and 各项得分 (each criterion's trimmed mean).",
 		Responses: map[string]*huma.Response{"200": {Description: "the workbook", Content: map[string]*huma.MediaType{
-			"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+			xlsxType: {}}}},
 	}, read, func(ctx context.Context, c tenants.County, in *CompetitionPath) (*fileOutput, error) {
 		name, data, err := s.Competitions.Export(ctx, c.ID, s.competitionActor(ctx, c), in.ID)
 		if err != nil {
 			return nil, err
 		}
-		return &fileOutput{ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", CacheControl: "no-store",
-			ContentDisposition: fmt.Sprintf("attachment; filename=\"results.xlsx\"; filename*=UTF-8''%s", url.PathEscape(name)), Body: data}, nil
+		return &fileOutput{ContentType: xlsxType, CacheControl: "no-store", ContentDisposition: contentDisposition(name, "results.xlsx"), Body: data}, nil
 	})
 	countyOp(s, api, huma.Operation{
 		OperationID: "list-judging", Method: http.MethodGet, Path: "/api/v1/counties/{countyCode}/judging", Tags: tags,
@@ -485,12 +484,7 @@ func (s *Server) registerCompetitions(api huma.API) {
 		if err != nil {
 			return nil, err
 		}
-		out := &competitionListOutput{}
-		out.Body.Items = make([]CompetitionBody, len(list))
-		for i, comp := range list {
-			out.Body.Items[i] = competitionBody(comp)
-		}
-		return out, nil
+		return competitionList(list), nil
 	})
 	countyOp(s, api, huma.Operation{
 		OperationID: "get-scoring-sheet", Method: http.MethodGet, Path: base + "/{id}/sheet", Tags: tags,

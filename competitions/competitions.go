@@ -169,7 +169,8 @@ func (s *Service) Create(ctx context.Context, countyID int64, by Actor, in NewCo
 	return c, nil
 }
 
-// Update renames a draft competition or changes its trim rule.
+// Update renames a draft competition or changes its trim rule, and returns
+// it as by then sees it.
 func (s *Service) Update(ctx context.Context, countyID int64, by Actor, id int64, in NewCompetition) (Competition, error) {
 	if p := in.validate(); len(p) > 0 {
 		return Competition{}, invalid("invalid competition", p)
@@ -179,9 +180,13 @@ func (s *Service) Update(ctx context.Context, countyID int64, by Actor, id int64
 		if err := requireStatus(ctx, tx, countyID, id, "change its settings", Draft); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `UPDATE competitions SET name = $3, drop_extremes_min_judges = $4, updated_at = now()
-			WHERE county_id = $1 AND id = $2 RETURNING `+competitionColumns, countyID, id, in.Name, in.DropExtremesMinJudges).
-			Scan(competitionFields(&c)...)
+		if _, err := tx.Exec(ctx, `UPDATE competitions SET name = $3, drop_extremes_min_judges = $4, updated_at = now()
+			WHERE county_id = $1 AND id = $2`, countyID, id, in.Name, in.DropExtremesMinJudges); err != nil {
+			return err
+		}
+		var err error
+		c, err = get(ctx, tx, countyID, by, id)
+		return err
 	})
 	if err != nil {
 		return Competition{}, fmt.Errorf("update competition %d: %w", id, err)
@@ -481,7 +486,11 @@ func (s *Service) Remove(ctx context.Context, countyID int64, by Actor, id int64
 
 // Open lets the judges score: the set-up is frozen.
 func (s *Service) Open(ctx context.Context, countyID int64, by Actor, id int64) (Competition, error) {
-	return s.move(ctx, countyID, by, id, "open", []Status{Draft}, func(ctx context.Context, tx pgx.Tx, c Competition) error {
+	return s.move(ctx, countyID, by, id, "open", []Status{Draft}, func(ctx context.Context, tx pgx.Tx) error {
+		c, err := get(ctx, tx, countyID, Actor{Admin: true}, id)
+		if err != nil {
+			return err
+		}
 		var p []fengqiao.FieldError
 		if len(c.Participants) == 0 {
 			p = append(p, fengqiao.FieldError{Location: "participants", Message: "add at least one participant"})
@@ -495,7 +504,7 @@ func (s *Service) Open(ctx context.Context, countyID int64, by Actor, id int64) 
 		if len(p) > 0 {
 			return fengqiao.Errorf(fengqiao.ECONFLICT, "the competition is not ready to open: %s", joinMessages(p))
 		}
-		_, err := tx.Exec(ctx, `UPDATE competitions SET status = 'open', opened_at = now(), updated_at = now() WHERE county_id = $1 AND id = $2`, countyID, id)
+		_, err = tx.Exec(ctx, `UPDATE competitions SET status = 'open', opened_at = now(), updated_at = now() WHERE county_id = $1 AND id = $2`, countyID, id)
 		return err
 	})
 }
@@ -510,7 +519,7 @@ func joinMessages(p []fengqiao.FieldError) string {
 
 // Lock freezes the scores: judges can no longer revise them.
 func (s *Service) Lock(ctx context.Context, countyID int64, by Actor, id int64) (Competition, error) {
-	return s.move(ctx, countyID, by, id, "be locked", []Status{Open}, func(ctx context.Context, tx pgx.Tx, c Competition) error {
+	return s.move(ctx, countyID, by, id, "be locked", []Status{Open}, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE competitions SET status = 'locked', locked_at = now(), updated_at = now() WHERE county_id = $1 AND id = $2`, countyID, id)
 		return err
 	})
@@ -520,7 +529,7 @@ func (s *Service) Lock(ctx context.Context, countyID int64, by Actor, id int64) 
 // scores refuse it (409 listing how many) unless force is set; a missing
 // score is then left out of its mean.
 func (s *Service) StartScoring(ctx context.Context, countyID int64, by Actor, id int64, force bool) (Competition, error) {
-	return s.move(ctx, countyID, by, id, "be scored", []Status{Locked}, func(ctx context.Context, tx pgx.Tx, c Competition) error {
+	return s.move(ctx, countyID, by, id, "be scored", []Status{Locked}, func(ctx context.Context, tx pgx.Tx) error {
 		if !force {
 			missing, err := missingScores(ctx, tx, countyID, id)
 			if err != nil {
@@ -543,7 +552,7 @@ func (s *Service) StartScoring(ctx context.Context, countyID int64, by Actor, id
 
 // Publish makes a scored result public and final.
 func (s *Service) Publish(ctx context.Context, countyID int64, by Actor, id int64) (Competition, error) {
-	return s.move(ctx, countyID, by, id, "be published", []Status{Scored}, func(ctx context.Context, tx pgx.Tx, c Competition) error {
+	return s.move(ctx, countyID, by, id, "be published", []Status{Scored}, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `UPDATE competitions SET status = 'published', published_at = now(), updated_at = now() WHERE county_id = $1 AND id = $2`, countyID, id)
 		return err
 	})
@@ -551,19 +560,16 @@ func (s *Service) Publish(ctx context.Context, countyID int64, by Actor, id int6
 
 // move runs one status change under the competition's row lock and
 // returns the competition as it then is.
-func (s *Service) move(ctx context.Context, countyID int64, by Actor, id int64, what string, from []Status, fn func(context.Context, pgx.Tx, Competition) error) (Competition, error) {
+func (s *Service) move(ctx context.Context, countyID int64, by Actor, id int64, what string, from []Status, fn func(context.Context, pgx.Tx) error) (Competition, error) {
 	var c Competition
 	err := s.db.Tx(ctx, scope(countyID, by), func(tx pgx.Tx) error {
 		if err := requireStatus(ctx, tx, countyID, id, what, from...); err != nil {
 			return err
 		}
-		before, err := get(ctx, tx, countyID, Actor{Admin: true}, id)
-		if err != nil {
+		if err := fn(ctx, tx); err != nil {
 			return err
 		}
-		if err := fn(ctx, tx, before); err != nil {
-			return err
-		}
+		var err error
 		c, err = get(ctx, tx, countyID, Actor{Admin: true}, id)
 		return err
 	})

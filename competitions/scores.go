@@ -1,10 +1,12 @@
 package competitions
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -265,18 +267,7 @@ func (s *Service) Results(ctx context.Context, countyID int64, by Actor, id int6
 }
 
 func sortResults(rows []Result) {
-	less := func(a, b Result) bool {
-		if a.Rank != b.Rank {
-			return a.Rank < b.Rank
-		}
-		if a.Participant.Sort != b.Participant.Sort {
-			return a.Participant.Sort < b.Participant.Sort
-		}
-		return a.Participant.ID < b.Participant.ID
-	}
-	for i := 1; i < len(rows); i++ {
-		for j := i; j > 0 && less(rows[j], rows[j-1]); j-- {
-			rows[j], rows[j-1] = rows[j-1], rows[j]
-		}
-	}
+	slices.SortFunc(rows, func(a, b Result) int {
+		return cmp.Or(cmp.Compare(a.Rank, b.Rank), cmp.Compare(a.Participant.Sort, b.Participant.Sort), cmp.Compare(a.Participant.ID, b.Participant.ID))
+	})
 }

@@ -62,6 +62,7 @@ func (w *CompetitionScoringWorker) work(ctx context.Context, a CompetitionScorin
 	scope := tenants.Scope{CountyID: a.CountyID}
 	var minJudges int
 	var participants []int64
+	var criteria scoring.Criteria
 	err := w.DB.Tx(ctx, scope, func(tx pgx.Tx) error {
 		var status string
 		err := tx.QueryRow(ctx, `SELECT status, drop_extremes_min_judges FROM competitions WHERE county_id = $1 AND id = $2 FOR UPDATE`,
@@ -83,6 +84,9 @@ func (w *CompetitionScoringWorker) work(ctx context.Context, a CompetitionScorin
 		if participants, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
 			return err
 		}
+		if criteria, err = scoring.ReadCriteria(ctx, tx, a.CountyID, a.CompetitionID); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `UPDATE competitions SET progress = 0, scoring_error = '', updated_at = now() WHERE county_id = $1 AND id = $2`,
 			a.CountyID, a.CompetitionID)
 		return err
@@ -95,7 +99,7 @@ func (w *CompetitionScoringWorker) work(ctx context.Context, a CompetitionScorin
 	}
 	for i, p := range participants {
 		err := w.DB.Tx(ctx, scope, func(tx pgx.Tx) error {
-			if _, err := scoring.ComputeParticipant(ctx, tx, a.CountyID, a.CompetitionID, p, minJudges); err != nil {
+			if _, err := scoring.ComputeParticipant(ctx, tx, a.CountyID, a.CompetitionID, p, criteria, minJudges); err != nil {
 				return err
 			}
 			// 100 is kept for the end, when the ranks are in.

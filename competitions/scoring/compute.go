@@ -7,34 +7,46 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// ComputeParticipant writes one participant's trimmed means and weighted
-// total (rank still unset) in tx, which must carry the county's scope.
-func ComputeParticipant(ctx context.Context, tx pgx.Tx, countyID, competitionID, participantID int64, minJudges int) (float64, error) {
+// Criteria are a competition's criteria ids and their weights, in order.
+type Criteria struct {
+	IDs     []int64
+	Weights []float64
+}
+
+// ReadCriteria reads a competition's criteria in tx (the county's scope);
+// they cannot change once it is open, so a scoring run reads them once.
+func ReadCriteria(ctx context.Context, tx pgx.Tx, countyID, competitionID int64) (Criteria, error) {
 	rows, err := tx.Query(ctx, `SELECT id, weight::float8 FROM competition_criteria
 		WHERE county_id = $1 AND competition_id = $2 ORDER BY sort, id`, countyID, competitionID)
 	if err != nil {
-		return 0, fmt.Errorf("criteria: %w", err)
+		return Criteria{}, fmt.Errorf("criteria: %w", err)
 	}
-	var ids []int64
-	var weights []float64
+	var c Criteria
 	var id int64
 	var w float64
-	if _, err := pgx.ForEachRow(rows, []any{&id, &w}, func() error { ids, weights = append(ids, id), append(weights, w); return nil }); err != nil {
-		return 0, fmt.Errorf("criteria: %w", err)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &w}, func() error { c.IDs, c.Weights = append(c.IDs, id), append(c.Weights, w); return nil }); err != nil {
+		return Criteria{}, fmt.Errorf("criteria: %w", err)
 	}
-	rows, err = tx.Query(ctx, `SELECT criterion_id, score::float8 FROM competition_scores
+	return c, nil
+}
+
+// ComputeParticipant writes one participant's trimmed means and weighted
+// total (rank still unset) in tx, which must carry the county's scope.
+func ComputeParticipant(ctx context.Context, tx pgx.Tx, countyID, competitionID, participantID int64, criteria Criteria, minJudges int) (float64, error) {
+	rows, err := tx.Query(ctx, `SELECT criterion_id, score::float8 FROM competition_scores
 		WHERE county_id = $1 AND competition_id = $2 AND participant_id = $3`, countyID, competitionID, participantID)
 	if err != nil {
 		return 0, fmt.Errorf("scores: %w", err)
 	}
 	byCriterion := map[int64][]float64{}
+	var id int64
 	var score float64
 	if _, err := pgx.ForEachRow(rows, []any{&id, &score}, func() error { byCriterion[id] = append(byCriterion[id], score); return nil }); err != nil {
 		return 0, fmt.Errorf("scores: %w", err)
 	}
-	means := make([]float64, len(ids))
+	means := make([]float64, len(criteria.IDs))
 	var batch pgx.Batch
-	for i, c := range ids {
+	for i, c := range criteria.IDs {
 		m := TrimmedMean(byCriterion[c], minJudges)
 		means[i] = m.Value
 		var value any = m.Value
@@ -47,7 +59,7 @@ func ComputeParticipant(ctx context.Context, tx pgx.Tx, countyID, competitionID,
 			DO UPDATE SET mean = EXCLUDED.mean, scores = EXCLUDED.scores, trimmed = EXCLUDED.trimmed`,
 			countyID, competitionID, participantID, c, value, m.Scores, m.Trimmed)
 	}
-	total := WeightedTotal(weights, means)
+	total := WeightedTotal(criteria.Weights, means)
 	batch.Queue(`INSERT INTO competition_results (county_id, competition_id, participant_id, total, rank, computed_at)
 		VALUES ($1, $2, $3, $4, NULL, now())
 		ON CONFLICT (county_id, competition_id, participant_id) DO UPDATE SET total = EXCLUDED.total, rank = NULL, computed_at = now()`,
