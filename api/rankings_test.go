@@ -27,6 +27,13 @@ func TestAssessmentOverHTTP(t *testing.T) {
 	catalogue := b.do(t, "GET", base+"/indicators", b.countyKey, nil)
 	require.Equal(t, http.StatusOK, catalogue.status, catalogue.raw)
 	require.GreaterOrEqual(t, len(catalogue.body["items"].([]any)), 7)
+	units := map[string]string{}
+	for _, it := range catalogue.body["items"].([]any) {
+		ind := it.(map[string]any)
+		units[ind["code"].(string)] = ind["unit"].(string)
+	}
+	require.Equal(t, "per_person", units["reports_per_grid_worker"], "a unit the spec's enum names, which the page formats as a count")
+	require.Equal(t, "percent", units["resolution_rate"])
 
 	bad := b.do(t, "POST", base+"/schemes", b.countyKey, map[string]any{"name": "x", "indicators": []any{map[string]any{"indicator": "bogus", "weight": 1}}})
 	require.Equal(t, http.StatusUnprocessableEntity, bad.status, bad.raw)

@@ -47,8 +47,8 @@ type Unit string
 
 // The units.
 const (
-	Percent        Unit = "percent"          // 100 × numerator / denominator
-	CountPerPerson Unit = "count_per_person" // numerator / denominator
+	Percent        Unit = "percent"    // 100 × numerator / denominator
+	CountPerPerson Unit = "per_person" // numerator / denominator
 )
 
 // Direction says which way is better, for rankings and colours.
