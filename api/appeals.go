@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/fengqiao/fengqiao/appeals"
 	"github.com/fengqiao/fengqiao/cases"
@@ -123,10 +122,6 @@ func trackingBody(t cases.Tracking) TrackingBody {
 
 func (s *Server) registerAppeals(api huma.API, lim publicLimiters) {
 	tags := []string{"Residents"}
-	perIP := func(l *keyedLimiter, message string) limitCheck {
-		return limitCheck{limiter: l, key: lim.clientIP, message: message}
-	}
-	submitPerIP := perIP(lim.submitPerIP, "too many submissions from this network")
 	op(s, api, huma.Operation{
 		OperationID: "submit-appeal", Method: http.MethodPost, Path: "/api/v1/public/scans/{token}/appeals", Tags: tags,
 		Summary: "Submit an appeal at a scanned place",
@@ -134,19 +129,9 @@ func (s *Server) registerAppeals(api huma.API, lim publicLimiters) {
 			"and the answer is its tracking code: 201 for a new case, 200 when the Idempotency-Key was seen before (the same case). " +
 			"A replaced code is 410. Limited per address and per code: 429 with Retry-After.",
 		DefaultStatus: http.StatusCreated,
-		Middlewares: append(limited(api, submitPerIP,
+		Middlewares: append(limited(api, lim.submissions(),
 			limitCheck{limiter: lim.submitPerCode, key: func(ctx huma.Context) string { return ctx.Param("token") }, message: "too many submissions through this code"}),
-			func(ctx huma.Context, next func(huma.Context)) {
-				r, w := humago.Unwrap(ctx)
-				if r.ContentLength > appealBodyLimit {
-					_ = huma.WriteErr(api, ctx, http.StatusRequestEntityTooLarge,
-						fmt.Sprintf("an appeal may carry at most %d photos of %d MiB", appeals.MaxPhotos, appeals.MaxPhotoBytes>>20),
-						&huma.ErrorDetail{Location: "body.photos", Message: "too large", Value: r.ContentLength})
-					return
-				}
-				r.Body = http.MaxBytesReader(w, r.Body, appealBodyLimit)
-				next(ctx)
-			}),
+			bodyLimit(api, appealBodyLimit, "body.photos", fmt.Sprintf("an appeal may carry at most %d photos of %d MiB", appeals.MaxPhotos, appeals.MaxPhotoBytes>>20))),
 	}, public, func(ctx context.Context, in *appealInput) (*receiptOutput, error) {
 		form := in.RawBody.Data()
 		a := appeals.Appeal{CategoryID: form.CategoryID, Description: form.Description, Name: form.Name, Phone: form.Phone,
@@ -173,7 +158,7 @@ func (s *Server) registerAppeals(api huma.API, lim publicLimiters) {
 		OperationID: "get-tracking", Method: http.MethodGet, Path: "/api/v1/public/tracking/{code}", Tags: tags,
 		Summary:     "A case as its resident sees it",
 		Description: "No sign-in: the tracking code is the key. Progress, the unit handling it, the expected completion, the answer and the rating; no staff names, no internal notes.",
-		Middlewares: limited(api, perIP(lim.readPerIP, "too many look-ups from this network")),
+		Middlewares: limited(api, lim.lookups()),
 	}, public, func(ctx context.Context, in *TrackingPath) (*trackingOutput, error) {
 		t, err := s.Cases.Track(ctx, in.Code)
 		if err != nil {
@@ -185,7 +170,7 @@ func (s *Server) registerAppeals(api huma.API, lim publicLimiters) {
 		OperationID: "rate-case", Method: http.MethodPost, Path: "/api/v1/public/tracking/{code}/rating", Tags: tags,
 		Summary:     "Rate the answer to a case",
 		Description: "Once per answer, after the case is resolved: a score from 1 to 5 and an optional comment. 409 when there is no answer yet or it was rated.",
-		Middlewares: limited(api, submitPerIP),
+		Middlewares: limited(api, lim.submissions()),
 	}, public, func(ctx context.Context, in *ratingInput) (*trackingOutput, error) {
 		t, err := s.Cases.Rate(ctx, in.Code, in.Body.Score, in.Body.Comment)
 		if err != nil {
@@ -197,7 +182,7 @@ func (s *Server) registerAppeals(api huma.API, lim publicLimiters) {
 		OperationID: "reopen-case-as-resident", Method: http.MethodPost, Path: "/api/v1/public/tracking/{code}/reopen", Tags: tags,
 		Summary:     "Not satisfied: have the case handled again",
 		Description: "Within the street's window after the answer (reopen_window_days): the case goes back to the centre, which is notified. 409 outside the window.",
-		Middlewares: limited(api, submitPerIP),
+		Middlewares: limited(api, lim.submissions()),
 	}, public, func(ctx context.Context, in *reopenInput) (*trackingOutput, error) {
 		t, err := s.Cases.ResidentReopen(ctx, in.Code, in.Body.Reason)
 		if err != nil {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/fengqiao/fengqiao/cases"
 )
@@ -117,16 +116,7 @@ func (s *Server) registerCasework(api huma.API) {
 		Summary:       "Add a photo to a case",
 		Description:   "multipart/form-data with one file in field `file`: JPEG, PNG or WebP (read from the bytes), at most 10 MiB, at most 9 per case. Stored in the database; the upload is on the timeline.",
 		DefaultStatus: http.StatusCreated,
-		Middlewares: huma.Middlewares{func(ctx huma.Context, next func(huma.Context)) {
-			r, w := humago.Unwrap(ctx)
-			if r.ContentLength > uploadLimit {
-				_ = huma.WriteErr(api, ctx, http.StatusRequestEntityTooLarge, fmt.Sprintf("a photo may be at most %d MiB", cases.MaxAttachmentBytes>>20),
-					&huma.ErrorDetail{Location: "body.file", Message: "too large", Value: r.ContentLength})
-				return
-			}
-			r.Body = http.MaxBytesReader(w, r.Body, uploadLimit)
-			next(ctx)
-		}},
+		Middlewares:   huma.Middlewares{bodyLimit(api, uploadLimit, "body.file", fmt.Sprintf("a photo may be at most %d MiB", cases.MaxAttachmentBytes>>20))},
 	}, need{Resource: "case", Action: "write"}, func(ctx context.Context, st street, in *uploadInput) (*attachmentOutput, error) {
 		f := in.RawBody.Data().File
 		// One byte past the limit is enough for the service to refuse it.

@@ -140,7 +140,7 @@ func (s *Server) registerScans(api huma.API, lim publicLimiters) {
 		OperationID: "get-scan", Method: http.MethodGet, Path: "/api/v1/public/scans/{token}", Tags: []string{"Residents"},
 		Summary:     "What a scanned QR code shows",
 		Description: "No sign-in: the street, the place and the services a resident can ask for there. An unknown token is 404; a replaced code says only that it was replaced.",
-		Middlewares: limited(api, limitCheck{limiter: lim.readPerIP, key: lim.clientIP, message: "too many look-ups from this network"}),
+		Middlewares: limited(api, lim.lookups()),
 	}, public, func(ctx context.Context, in *scanInput) (*scanOutput, error) {
 		p, err := s.QRCodes.PlaceOf(ctx, in.Token)
 		if err != nil {

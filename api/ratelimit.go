@@ -115,6 +115,31 @@ func limited(api huma.API, checks ...limitCheck) huma.Middlewares {
 	}}
 }
 
+// lookups limits residents' reads (a scan, a tracking page) per address.
+func (pl publicLimiters) lookups() limitCheck {
+	return limitCheck{limiter: pl.readPerIP, key: pl.clientIP, message: "too many look-ups from this network"}
+}
+
+// submissions limits residents' writes (an appeal, a rating, a reopen) per address.
+func (pl publicLimiters) submissions() limitCheck {
+	return limitCheck{limiter: pl.submitPerIP, key: pl.clientIP, message: "too many submissions from this network"}
+}
+
+// bodyLimit is middleware that answers 413, naming location, for a request
+// body over limit, and cuts off one that claims less but sends more.
+func bodyLimit(api huma.API, limit int64, location, message string) func(huma.Context, func(huma.Context)) {
+	return func(ctx huma.Context, next func(huma.Context)) {
+		r, w := humago.Unwrap(ctx)
+		if r.ContentLength > limit {
+			_ = huma.WriteErr(api, ctx, http.StatusRequestEntityTooLarge, message,
+				&huma.ErrorDetail{Location: location, Message: "too large", Value: r.ContentLength})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next(ctx)
+	}
+}
+
 // open311Limit limits Open311's anonymous calls (discovery, services) per
 // address, as look-ups. Calls with a street's API key — every POST, and
 // reads of requests — are that street's integration and pass.

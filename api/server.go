@@ -52,9 +52,8 @@ type Server struct {
 	PublicLimits  PublicLimits // zero: DefaultPublicLimits
 	PublicURL     string       // where residents reach this server: what QR codes hold
 	Authz         *authz.Authorizer
-	limits        publicLimiters // made with the handler
-	Sessions      *Sessions      // nil: no staff sign-in (API keys only)
-	Kratos        *url.URL       // Kratos's public API, proxied under /identity/
+	Sessions      *Sessions // nil: no staff sign-in (API keys only)
+	Kratos        *url.URL  // Kratos's public API, proxied under /identity/
 	Log           *slog.Logger
 	Exports       *exports.Service
 	River         *river.Client[pgx.Tx] // nil: no River UI at /admin/jobs
@@ -66,12 +65,13 @@ type Server struct {
 // Handler builds the whole HTTP handler: API, identity proxy, docs, web app.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	s.register(mux)
+	limits := newPublicLimiters(s.PublicLimits)
+	s.register(mux, limits)
 	if s.Kratos != nil {
 		mux.Handle(IdentityPathPrefix, identityProxy(s.Kratos))
 	}
 	mux.Handle(open311.Prefix, &open311.Handler{Tenants: s.Tenants, Cases: s.Cases, Keys: s.Keys, URL: strings.TrimSuffix(s.PublicURL, "/") + "/open311/v2", Log: s.Log,
-		Limit: s.limits.open311Limit()})
+		Limit: limits.open311Limit()})
 	if s.River != nil {
 		jobsUI, err := s.riverUI()
 		if err != nil {
@@ -87,10 +87,10 @@ func (s *Server) Handler() http.Handler {
 
 // OpenAPI builds the API on a throwaway mux to print its document.
 func OpenAPI() *huma.OpenAPI {
-	return (&Server{}).register(http.NewServeMux()).OpenAPI()
+	return (&Server{}).register(http.NewServeMux(), publicLimiters{}).OpenAPI()
 }
 
-func (s *Server) register(mux *http.ServeMux) huma.API {
+func (s *Server) register(mux *http.ServeMux, limits publicLimiters) huma.API {
 	config := huma.DefaultConfig("Fengqiao 枫桥 API", Version)
 	config.Info.Description = "Grassroots social governance: streets and their hierarchy, staff and roles, cases, residents' appeals and county oversight. " +
 		"Errors are RFC 9457 problem details; `errors[].location` names the field (`body.name`, `file[12].parent_code`). " +
@@ -115,9 +115,8 @@ func (s *Server) register(mux *http.ServeMux) huma.API {
 	s.registerNotifications(humaAPI)
 	s.registerRules(humaAPI)
 	s.registerQRCodes(humaAPI)
-	s.limits = newPublicLimiters(s.PublicLimits)
-	s.registerScans(humaAPI, s.limits)
-	s.registerAppeals(humaAPI, s.limits)
+	s.registerScans(humaAPI, limits)
+	s.registerAppeals(humaAPI, limits)
 	s.registerCases(humaAPI)
 	s.registerExports(humaAPI)
 	s.registerSituation(humaAPI)
