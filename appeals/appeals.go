@@ -108,7 +108,7 @@ func (s *Service) Submit(ctx context.Context, token string, a Appeal) (Receipt, 
 		return Receipt{}, fengqiao.Errorf(fengqiao.EGONE, "this code was replaced; scan the new code on the door")
 	}
 	c, replayed, err := s.cases.ReportOnce(ctx, tenants.Scope{TenantID: scan.TenantID}, cases.Resident, cases.NewCase{
-		Channel: "qr", CategoryID: a.CategoryID, Grade: "general", Title: title(a.Description), Description: a.Description,
+		Channel: "qr", CategoryID: a.CategoryID, Grade: "general", Title: cases.Excerpt(a.Description), Description: a.Description,
 		NodeID: scan.NodeID, ReporterName: a.Name, ReporterPhone: a.Phone,
 		Photos: a.Photos, IdempotencyKey: a.IdempotencyKey, ResidentFacing: true,
 	})
@@ -116,13 +116,4 @@ func (s *Service) Submit(ctx context.Context, token string, a Appeal) (Receipt, 
 		return Receipt{}, fmt.Errorf("submit appeal: %w", err)
 	}
 	return Receipt{TrackingCode: c.TrackingCode, Replayed: replayed}, nil
-}
-
-// title is the start of the description, on one line: lists show it.
-func title(description string) string {
-	line := strings.Join(strings.Fields(description), " ")
-	if utf8.RuneCountInString(line) <= 30 {
-		return line
-	}
-	return string([]rune(line)[:30]) + "…"
 }

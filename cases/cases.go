@@ -105,6 +105,16 @@ type NewCase struct {
 	ResidentFacing bool
 }
 
+// Excerpt is the start of a resident's description on one line, at most 30
+// characters and "…": what a case made from it shows as its title.
+func Excerpt(description string) string {
+	line := strings.Join(strings.Fields(description), " ")
+	if utf8.RuneCountInString(line) <= 30 {
+		return line
+	}
+	return string([]rune(line)[:30]) + "…"
+}
+
 // Service runs the closed loop.
 type Service struct {
 	db   *tenants.DB

@@ -268,7 +268,6 @@ const (
 	maxDescription = 4000 // the specification's
 	maxAddress     = 200
 	maxMediaURL    = 900 // with the description, within a case's 5000 characters
-	titleExcerpt   = 30
 	maxTitle       = 120 // a case title's limit
 )
 
@@ -401,12 +400,9 @@ func reporterName(first, last string) string {
 
 // caseTitle is the service's name and the start of the description.
 func caseTitle(service, description string) string {
-	excerpt := []rune(strings.Join(strings.Fields(description), " "))
 	title := service
-	if len(excerpt) > titleExcerpt {
-		title += "：" + string(excerpt[:titleExcerpt]) + "…"
-	} else if len(excerpt) > 0 {
-		title += "：" + string(excerpt)
+	if excerpt := cases.Excerpt(description); excerpt != "" {
+		title += "：" + excerpt
 	}
 	if t := []rune(title); len(t) > maxTitle {
 		title = string(t[:maxTitle])
