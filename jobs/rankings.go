@@ -68,17 +68,9 @@ func (w *NightlyRankingWorker) Work(ctx context.Context, job *river.Job[NightlyR
 	if err != nil {
 		return err
 	}
-	// Counties are not tenant rows: any scope reads them.
-	var counties []int64
-	if err := w.DB.Tx(ctx, tenants.Scope{}, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id FROM counties ORDER BY id`)
-		if err != nil {
-			return err
-		}
-		counties, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	counties, err := tenants.NewService(w.DB).CountyIDs(ctx)
+	if err != nil {
 		return err
-	}); err != nil {
-		return fmt.Errorf("list counties: %w", err)
 	}
 	svc := w.Rankings.WithJobs(river.ClientFromContext[pgx.Tx](ctx))
 	for _, county := range counties {

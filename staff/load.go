@@ -25,17 +25,9 @@ func isUniqueViolation(err error) bool {
 // county by county through the county read policy, so it needs no
 // privilege beyond the app role's.
 func (s *Service) All(ctx context.Context) ([]authz.Membership, error) {
-	var counties []int64
-	err := s.db.Tx(ctx, tenants.Scope{}, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id FROM counties ORDER BY id`)
-		if err != nil {
-			return err
-		}
-		counties, err = pgx.CollectRows(rows, pgx.RowTo[int64])
-		return err
-	})
+	counties, err := tenants.NewService(s.db).CountyIDs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list counties: %w", err)
+		return nil, err
 	}
 	var out []authz.Membership
 	for _, county := range counties {

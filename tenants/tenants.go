@@ -141,6 +141,24 @@ func (s *Service) ListTenants(ctx context.Context, countyID int64) ([]Tenant, er
 	return out, nil
 }
 
+// CountyIDs lists every county's id. Counties are not tenant rows: any
+// scope reads them.
+func (s *Service) CountyIDs(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	err := s.db.Tx(ctx, Scope{}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id FROM counties ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list counties: %w", err)
+	}
+	return ids, nil
+}
+
 // StreetIDs lists the ids of a county's streets, without the node counts
 // ListTenants reads for each.
 func (s *Service) StreetIDs(ctx context.Context, countyID int64) ([]int64, error) {

@@ -143,14 +143,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		if err := m.Open(ctx, true); err != nil {
 			return err
 		}
-		county, err := demo.Seed(ctx, m.Tenants, stdout)
-		if err != nil {
-			return err
-		}
-		if err := demo.SeedCases(ctx, m.Tenants, cases.NewService(m.Tenants.DB()), county, stdout); err != nil {
-			return err
-		}
-		return demo.SeedAssessment(ctx, rankings.NewService(m.Tenants.DB(), assess.NewService(m.Tenants.DB())), county, stdout)
+		_, err := m.seedDemo(ctx, stdout)
+		return err
 	case "apikey":
 		return m.apikey(ctx, args[1:])
 	case "admin":
@@ -449,20 +443,27 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
+// seedDemo seeds the demo county on an empty database: its streets, cases
+// and an assessment scheme with rankings.
+func (m *Main) seedDemo(ctx context.Context, out io.Writer) (tenants.County, error) {
+	county, err := demo.Seed(ctx, m.Tenants, out)
+	if err != nil {
+		return tenants.County{}, err
+	}
+	if err := demo.SeedCases(ctx, m.Tenants, cases.NewService(m.Tenants.DB()), county, out); err != nil {
+		return tenants.County{}, err
+	}
+	return county, demo.SeedAssessment(ctx, rankings.NewService(m.Tenants.DB(), assess.NewService(m.Tenants.DB())), county, out)
+}
+
 // dev is what `make run` runs: everything on one machine, with the demo
 // county and a ready sign-in link.
 func (m *Main) dev(ctx context.Context) error {
 	if err := m.Open(ctx, true); err != nil {
 		return err
 	}
-	county, err := demo.Seed(ctx, m.Tenants, m.Out)
+	county, err := m.seedDemo(ctx, m.Out)
 	if err != nil {
-		return err
-	}
-	if err := demo.SeedCases(ctx, m.Tenants, cases.NewService(m.Tenants.DB()), county, m.Out); err != nil {
-		return err
-	}
-	if err := demo.SeedAssessment(ctx, rankings.NewService(m.Tenants.DB(), assess.NewService(m.Tenants.DB())), county, m.Out); err != nil {
 		return err
 	}
 	key, err := m.demoKey(ctx, county)
