@@ -12,7 +12,6 @@ import {
   clockTime,
   formatCount,
   formatRate,
-  gradeColor,
   gradeSlices,
   heatLevel,
   heatScore,
@@ -101,10 +100,8 @@ describe('the period and the URL', () => {
 
 describe('grades and heat', () => {
   it('colours grades blue, yellow, orange, red, each its own', () => {
-    expect(gradeColor('general')).toBe(GRADE_COLORS.general)
-    expect(gradeColor('urgent')).toBe('#e5484d')
+    expect(GRADE_COLORS.urgent).toBe('#e5484d')
     expect(new Set(Object.values(GRADE_COLORS)).size).toBe(4)
-    expect(gradeColor('unknown')).toBe('#909399')
   })
 
   it('lists every grade mildest first, zero where none came in', () => {
@@ -301,12 +298,12 @@ describe('who gets the links', () => {
   const me = (m: Partial<Me>): Me => ({ credential: 'session', name: 'x', county, county_wide: false, memberships: [], ...m }) as Me
 
   it('county readers and county-wide keys read the county and every street', () => {
-    const viewer = me({ county_wide: true, memberships: [{ id: 1, role: 'county_viewer' }] as Me['memberships'] })
+    const viewer = me({ county_wide: true, memberships: [{ id: 1, role: 'county_viewer' }] as Me['memberships'], county_permissions: ['county:read'] })
     expect(mayReadCountySituation(viewer)).toBe(true)
     expect(mayReadStreetSituation(viewer, '371326001')).toBe(true)
-    const key = me({ credential: 'api_key', county_wide: true })
+    const key = me({ credential: 'api_key', county_wide: true, county_permissions: ['county:read', 'county:write'] })
     expect(mayReadCountySituation(key)).toBe(true)
-    const judge = me({ county_wide: true, memberships: [{ id: 2, role: 'judge' }] as Me['memberships'] })
+    const judge = me({ county_wide: true, memberships: [{ id: 2, role: 'judge' }] as Me['memberships'], county_permissions: ['competition:read', 'competition:score'] })
     expect(mayReadCountySituation(judge)).toBe(false)
   })
 

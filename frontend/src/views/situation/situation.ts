@@ -6,6 +6,7 @@ import { request } from '../../api/client'
 import type { components } from '../../api/schema'
 import type { CaseGrade, Me } from '../../api/types'
 import { CASE_GRADES } from '../../cases'
+import { can } from '../../permissions'
 
 type Schemas = components['schemas']
 export type Situation = Schemas['SituationBody']
@@ -76,12 +77,6 @@ export const GRADE_COLORS: Readonly<Record<CaseGrade, string>> = {
   serious: '#f08a24',
   urgent: '#e5484d',
 }
-const OTHER_COLOR = '#909399'
-
-export function gradeColor(grade: string): string {
-  return (GRADE_COLORS as Record<string, string>)[grade] ?? OTHER_COLOR
-}
-
 /** by_grade in the grades' own order (mildest first), with every grade present, zero or not. */
 export function gradeSlices(counts: readonly SituationCount[] | null | undefined): { grade: CaseGrade; received: number; color: string }[] {
   const byKey = new Map((counts ?? []).map((c) => [c.key, c.received]))
@@ -251,14 +246,9 @@ export function startLive(opts: LiveOptions) {
 
 /** Street roles that read cases street-wide (authz/policy.csv); grid and community roles read their part only. */
 const STREET_WIDE_READERS = new Set(['street_admin', 'dispatcher', 'mediator'])
-/** County roles that hold county:read. */
-const COUNTY_READERS = new Set(['county_admin', 'county_viewer'])
-
-/** Whether the caller's roles read the whole county (county:read), for the links; the server checks again. */
+/** Whether the caller reads the whole county (county:read, as /me reports it), for the links; the server checks again. */
 export function mayReadCountySituation(me: Me | null | undefined): boolean {
-  if (!me?.county_wide) return false
-  if (me.credential === 'api_key') return !me.tenant
-  return (me.memberships ?? []).some((m) => !m.tenant_code && COUNTY_READERS.has(m.role))
+  return can(me?.county_permissions, 'county:read')
 }
 
 /** Whether the caller's roles read the street's cases street-wide, for the header's link. */
