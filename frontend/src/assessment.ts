@@ -171,7 +171,7 @@ export function progressStatus(s: RankingStatus): 'success' | 'exception' | unde
   return s === 'done' ? 'success' : s === 'failed' ? 'exception' : undefined
 }
 
-export const barPercent = (r: Pick<Ranking, 'status' | 'percent'>) => (r.status === 'done' ? 100 : Math.max(0, Math.min(100, r.percent)))
+export { barPercent } from './exports'
 
 export interface FollowOptions {
   interval?: number
