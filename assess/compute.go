@@ -105,7 +105,34 @@ func (s *Service) CompareYearOnYear(ctx context.Context, scope tenants.Scope, co
 	if err := checkCounty(scope, countyID); err != nil {
 		return nil, err
 	}
-	rows, err := s.run(ctx, scope, countyStatements, countyID, p, p.PreviousYear())
+	var out map[int64]Comparisons
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		var err error
+		out, err = CompareYearOnYearInTx(ctx, tx, s.now(), countyID, p)
+		return err
+	})
+	return out, err
+}
+
+// CompareYearOnYearTenant is CompareYearOnYear for the one street of
+// scope.TenantID.
+func (s *Service) CompareYearOnYearTenant(ctx context.Context, scope tenants.Scope, p Period) (Comparisons, error) {
+	if scope.TenantID == 0 {
+		return nil, fengqiao.Errorf(fengqiao.EFORBIDDEN, "a street's indicators need the street's scope")
+	}
+	var out Comparisons
+	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
+		var err error
+		out, err = CompareYearOnYearTenantInTx(ctx, tx, s.now(), scope.TenantID, p)
+		return err
+	})
+	return out, err
+}
+
+// CompareYearOnYearInTx is CompareYearOnYear inside the caller's
+// transaction, judging deadlines as of now.
+func CompareYearOnYearInTx(ctx context.Context, tx pgx.Tx, now time.Time, countyID int64, p Period) (map[int64]Comparisons, error) {
+	rows, err := query(ctx, tx, now, countyStatements, countyID, p, p.PreviousYear())
 	if err != nil {
 		return nil, fmt.Errorf("compare indicators of county %d for %s year on year: %w", countyID, p, err)
 	}
@@ -116,19 +143,16 @@ func (s *Service) CompareYearOnYear(ctx context.Context, scope tenants.Scope, co
 	return out, nil
 }
 
-// CompareYearOnYearTenant is CompareYearOnYear for the one street of
-// scope.TenantID.
-func (s *Service) CompareYearOnYearTenant(ctx context.Context, scope tenants.Scope, p Period) (Comparisons, error) {
-	if scope.TenantID == 0 {
-		return nil, fengqiao.Errorf(fengqiao.EFORBIDDEN, "a street's indicators need the street's scope")
-	}
-	rows, err := s.run(ctx, scope, tenantStatements, scope.TenantID, p, p.PreviousYear())
+// CompareYearOnYearTenantInTx is CompareYearOnYearTenant inside the
+// caller's transaction.
+func CompareYearOnYearTenantInTx(ctx context.Context, tx pgx.Tx, now time.Time, tenantID int64, p Period) (Comparisons, error) {
+	rows, err := query(ctx, tx, now, tenantStatements, tenantID, p, p.PreviousYear())
 	if err != nil {
-		return nil, fmt.Errorf("compare indicators of street %d for %s year on year: %w", scope.TenantID, p, err)
+		return nil, fmt.Errorf("compare indicators of street %d for %s year on year: %w", tenantID, p, err)
 	}
-	counts, ok := rows[scope.TenantID]
+	counts, ok := rows[tenantID]
 	if !ok {
-		return nil, fengqiao.Errorf(fengqiao.ENOTFOUND, "no street %d", scope.TenantID)
+		return nil, fengqiao.Errorf(fengqiao.ENOTFOUND, "no street %d", tenantID)
 	}
 	return compare(counts.values(0), counts.values(1)), nil
 }
@@ -168,18 +192,6 @@ func (c counts) values(k int) Values {
 		out[ind.Code] = ind.figure(c.cols[num], c.cols[den])
 	}
 	return out
-}
-
-// run executes the statement for the periods (the first is the one
-// reported; a second is the year before) and returns each street's counts.
-func (s *Service) run(ctx context.Context, scope tenants.Scope, stmts [2]*statement, id int64, periods ...Period) (map[int64]counts, error) {
-	var out map[int64]counts
-	err := s.db.Tx(ctx, scope, func(tx pgx.Tx) error {
-		var err error
-		out, err = query(ctx, tx, s.now(), stmts, id, periods...)
-		return err
-	})
-	return out, err
 }
 
 // query runs the statement for the periods in tx, judging deadlines as of now.

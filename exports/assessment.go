@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -26,8 +28,9 @@ type RankingFilters struct {
 }
 
 // indicatorColumns are a value, numerator and denominator per indicator of
-// the catalogue, in its order.
-func indicatorColumns() []Column {
+// the catalogue, in its order, and with yearOnYear the change on the same
+// period a year before (同比).
+func indicatorColumns(yearOnYear bool) []Column {
 	var cols []Column
 	for _, ind := range assess.Catalogue() {
 		typ := Percent
@@ -37,28 +40,40 @@ func indicatorColumns() []Column {
 		cols = append(cols, Column{Header: ind.NameZH, Type: typ, Width: 12},
 			Column{Header: ind.NameZH + "（分子）", Type: Number, Width: 12},
 			Column{Header: ind.NameZH + "（分母）", Type: Number, Width: 12})
+		if yearOnYear {
+			cols = append(cols, Column{Header: ind.NameZH + "（同比）", Type: Percent, Width: 12})
+		}
 	}
 	return cols
 }
 
 // indicatorCells are a street's cells under indicatorColumns: a percent as
 // a fraction (the cell's format shows it as one), no data as an empty cell.
-func indicatorCells(figure func(assess.Code) (num, den int64, value *float64, ok bool)) []any {
+// figure gives an indicator's figure and, with yearOnYear, its change in
+// percent (nil: nothing to compare with).
+func indicatorCells(yearOnYear bool, figure func(assess.Code) (f assess.Figure, change *float64, ok bool)) []any {
 	var cells []any
+	fraction := func(percent *float64) any {
+		if percent == nil {
+			return nil
+		}
+		return *percent / 100
+	}
 	for _, ind := range assess.Catalogue() {
-		num, den, value, ok := figure(ind.Code)
-		if !ok {
+		f, change, ok := figure(ind.Code)
+		switch {
+		case !ok:
 			cells = append(cells, nil, nil, nil)
-			continue
+		case ind.Unit == assess.Percent:
+			cells = append(cells, fraction(f.Value), f.Numerator, f.Denominator)
+		case f.Value != nil:
+			cells = append(cells, *f.Value, f.Numerator, f.Denominator)
+		default:
+			cells = append(cells, nil, f.Numerator, f.Denominator)
 		}
-		var v any
-		if value != nil {
-			v = *value
-			if ind.Unit == assess.Percent {
-				v = *value / 100
-			}
+		if yearOnYear {
+			cells = append(cells, fraction(change))
 		}
-		cells = append(cells, v, num, den)
 	}
 	return cells
 }
@@ -81,7 +96,7 @@ var rankingKind = Kind{
 	},
 	Columns: func(bool) []Column {
 		return append([]Column{{Header: "名次", Type: Number, Width: 7}, {Header: "街道（乡镇）", Width: 14},
-			{Header: "得分", Type: Number, Width: 9}, {Header: "通报/约谈", Width: 10}}, indicatorColumns()...)
+			{Header: "得分", Type: Number, Width: 9}, {Header: "通报/约谈", Width: 10}}, indicatorColumns(false)...)
 	},
 	Count: func(ctx context.Context, tx pgx.Tx, job Job) (int64, error) {
 		var f RankingFilters
@@ -122,11 +137,7 @@ var rankingKind = Kind{
 		var bottom bool
 		var raw []byte
 		_, err = pgx.ForEachRow(rows, []any{&rank, &street, &score, &bottom, &raw}, func() error {
-			var figures map[assess.Code]struct {
-				Numerator   int64    `json:"numerator"`
-				Denominator int64    `json:"denominator"`
-				Value       *float64 `json:"value"`
-			}
+			var figures map[assess.Code]assess.Figure
 			if err := json.Unmarshal(raw, &figures); err != nil {
 				return err
 			}
@@ -135,9 +146,9 @@ var rankingKind = Kind{
 				mark = label
 			}
 			cells := []any{rank, street, score, mark}
-			return emit(append(cells, indicatorCells(func(c assess.Code) (int64, int64, *float64, bool) {
+			return emit(append(cells, indicatorCells(false, func(c assess.Code) (assess.Figure, *float64, bool) {
 				f, ok := figures[c]
-				return f.Numerator, f.Denominator, f.Value, ok
+				return f, nil, ok
 			})...))
 		})
 		return err
@@ -150,19 +161,20 @@ type IndicatorFilters struct {
 	To   time.Time `json:"to"`
 }
 
-// computeIndicators computes the table's figures in the export's own
-// transaction, in its scope: the county's, or the one street's.
-func computeIndicators(ctx context.Context, tx pgx.Tx, job Job) (map[int64]assess.Values, error) {
+// computeIndicators computes the table's figures, each beside the same
+// period a year before, in the export's own transaction and scope: the
+// county's, or the one street's.
+func computeIndicators(ctx context.Context, tx pgx.Tx, job Job) (map[int64]assess.Comparisons, error) {
 	var f IndicatorFilters
 	if err := json.Unmarshal(job.Filters, &f); err != nil {
 		return nil, fmt.Errorf("read filters: %w", err)
 	}
 	p := assess.Period{From: f.From, To: f.To}
 	if !job.CountyWide {
-		v, err := assess.ComputeTenantInTx(ctx, tx, time.Now(), job.Scope.TenantID, p)
-		return map[int64]assess.Values{job.Scope.TenantID: v}, err
+		v, err := assess.CompareYearOnYearTenantInTx(ctx, tx, time.Now(), job.Scope.TenantID, p)
+		return map[int64]assess.Comparisons{job.Scope.TenantID: v}, err
 	}
-	return assess.ComputeInTx(ctx, tx, time.Now(), job.Scope.CountyID, p)
+	return assess.CompareYearOnYearInTx(ctx, tx, time.Now(), job.Scope.CountyID, p)
 }
 
 var indicatorsKind = Kind{
@@ -179,7 +191,7 @@ var indicatorsKind = Kind{
 		return json.Marshal(f)
 	},
 	Columns: func(bool) []Column {
-		return append([]Column{{Header: "街道（乡镇）", Width: 14}}, indicatorColumns()...)
+		return append([]Column{{Header: "街道（乡镇）", Width: 14}}, indicatorColumns(true)...)
 	},
 	Count: func(ctx context.Context, tx pgx.Tx, job Job) (int64, error) {
 		if !job.CountyWide {
@@ -194,7 +206,8 @@ var indicatorsKind = Kind{
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT id, name FROM tenants WHERE id = ANY($1)`, streetIDs(values))
+		ids := slices.Collect(maps.Keys(values))
+		rows, err := tx.Query(ctx, `SELECT id, name FROM tenants WHERE id = ANY($1)`, ids)
 		if err != nil {
 			return err
 		}
@@ -204,13 +217,12 @@ var indicatorsKind = Kind{
 		if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { names[id] = name; return nil }); err != nil {
 			return err
 		}
-		ids := streetIDs(values)
 		sort.Slice(ids, func(i, j int) bool { return names[ids[i]] < names[ids[j]] })
 		for _, id := range ids {
 			v := values[id]
-			cells := append([]any{names[id]}, indicatorCells(func(c assess.Code) (int64, int64, *float64, bool) {
-				f, ok := v[c]
-				return f.Numerator, f.Denominator, f.Value, ok
+			cells := append([]any{names[id]}, indicatorCells(true, func(c assess.Code) (assess.Figure, *float64, bool) {
+				compared, ok := v[c]
+				return compared.Current, compared.Change, ok
 			})...)
 			if err := emit(cells); err != nil {
 				return err
@@ -218,12 +230,4 @@ var indicatorsKind = Kind{
 		}
 		return nil
 	},
-}
-
-func streetIDs(values map[int64]assess.Values) []int64 {
-	ids := make([]int64, 0, len(values))
-	for id := range values {
-		ids = append(ids, id)
-	}
-	return ids
 }

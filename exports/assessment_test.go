@@ -79,3 +79,42 @@ func TestARankingAndTheIndicatorTableExport(t *testing.T) {
 	require.Len(t, rows, 2, "the street's own row only")
 	require.Equal(t, []string{"平邑街道", "40.0%", "2", "5"}, rows[1][:4])
 }
+
+func TestTheIndicatorTableComparesWithTheYearBefore(t *testing.T) {
+	b := setup(t)
+	ctx := context.Background()
+	// A year ago: the street's five cases, two resolved on the spot (40%).
+	for _, id := range b.inGrid[b.grid1][:2] {
+		_, err := b.cases.Take(ctx, b.st.Scope, cases.Actor{Name: "周强", Role: "grid_worker"}, id, cases.Step{Action: cases.SelfResolve, Note: "已处置"})
+		require.NoError(t, err)
+	}
+	conn, err := b.st.DB.Owner.Acquire(ctx)
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `SELECT set_config('app.tenant_id', $1, false)`, fmt.Sprint(b.st.Tenant.ID))
+	require.NoError(t, err)
+	_, err = conn.Exec(ctx, `UPDATE cases SET reported_at = reported_at - interval '1 year' WHERE tenant_id = $1`, b.st.Tenant.ID)
+	conn.Release()
+	require.NoError(t, err)
+	// This month: four cases, one resolved (25%): −37.5% on the year before.
+	for i := range 4 {
+		c, err := b.cases.Report(ctx, b.st.Scope, cases.Actor{Name: "周强", Role: "grid_worker"}, cases.NewCase{Channel: "visit",
+			CategoryID: b.st.Category, Grade: "general", Title: "邻里纠纷", NodeID: b.st.Building})
+		require.NoError(t, err)
+		if i == 0 {
+			_, err = b.cases.Take(ctx, b.st.Scope, cases.Actor{Name: "周强", Role: "grid_worker"}, c.ID, cases.Step{Action: cases.SelfResolve, Note: "已处置"})
+			require.NoError(t, err)
+		}
+	}
+	now := time.Now().In(assess.China)
+	month, err := assess.Month(now.Year(), now.Month())
+	require.NoError(t, err)
+	filters, err := json.Marshal(exports.IndicatorFilters{From: month.From, To: month.To})
+	require.NoError(t, err)
+	e, err := b.svc.Create(ctx, b.st.Scope, exports.Owner{TenantID: b.st.Tenant.ID}, exports.Request{Kind: exports.KindIndicators,
+		Filters: filters, RequestedBy: "刘洋"})
+	require.NoError(t, err)
+	run(t, b.st.TDB, e)
+	rows := b.book(t, b.st.Scope, e, "考核指标")
+	require.Equal(t, []string{"街道（乡镇）", "化解率", "化解率（分子）", "化解率（分母）", "化解率（同比）"}, rows[0][:5])
+	require.Equal(t, []string{"平邑街道", "25.0%", "1", "4", "-37.5%"}, rows[1][:5])
+}
