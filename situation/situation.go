@@ -74,13 +74,14 @@ type Service struct{ db *tenants.DB }
 // NewService returns a Service.
 func NewService(db *tenants.DB) *Service { return &Service{db: db} }
 
-// Period is the last days days up to now.
-func period(days int, now time.Time) (time.Time, time.Time, error) {
+// period is the last days days up to now, from a midnight in Beijing, and
+// today's midnight.
+func period(days int, now time.Time) (from, today time.Time, err error) {
 	if days < 1 || days > MaxDays {
 		return time.Time{}, time.Time{}, fengqiao.Invalid("query.days", fmt.Sprintf("from 1 to %d days", MaxDays), days)
 	}
-	midnight := time.Date(now.In(cst).Year(), now.In(cst).Month(), now.In(cst).Day(), 0, 0, 0, 0, cst)
-	return midnight.AddDate(0, 0, 1-days), now, nil
+	today = time.Date(now.In(cst).Year(), now.In(cst).Month(), now.In(cst).Day(), 0, 0, 0, 0, cst)
+	return today.AddDate(0, 0, 1-days), today, nil
 }
 
 // grouping is how a grouped scan breaks its rows down: the SELECT list's
@@ -154,11 +155,11 @@ type level struct {
 
 func (s *Service) snapshot(ctx context.Context, scope tenants.Scope, days int, lv level) (Snapshot, error) {
 	now := time.Now()
-	from, to, err := period(days, now)
+	from, today, err := period(days, now)
 	if err != nil {
 		return Snapshot{}, err
 	}
-	today := time.Date(now.In(cst).Year(), now.In(cst).Month(), now.In(cst).Day(), 0, 0, 0, 0, cst)
+	to := now
 	category := lv.category
 	if category == "" {
 		category = "category_id"
