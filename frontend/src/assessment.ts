@@ -111,9 +111,9 @@ export function periodRequest(p: PeriodForm, label?: string): RankingRequest | n
     case 'year':
       return { kind: 'year', year: p.year, ...extra }
     case 'range': {
-      if (!p.range || !p.range[0] || !p.range[1] || p.range[0] > p.range[1]) return null
       // The last day is included: the server's end is exclusive.
-      return { kind: 'range', from: chinaMidnight(p.range[0]), to: chinaMidnight(nextDay(p.range[1])), ...extra }
+      const bounds = periodBounds(p)
+      return bounds && { kind: 'range', ...bounds, ...extra }
     }
   }
   return null
