@@ -21,7 +21,7 @@
 // (吹哨); the department finds the case in its bell (新交办, 吹哨报到), opens it
 // from there and checks in (报到); the closed case's timeline shows summon
 // and check_in too.
-import { assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
+import { apiClient, assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
@@ -42,16 +42,7 @@ const leader = '王主任'
 const policy = { accept_hours: 6, complete_hours: 48 }
 
 /** An API call with the county key, for what the test sets up. */
-async function call(method, path, body) {
-  const res = await fetch(`${BASE_URL}/api/v1/tenants/${TENANT_CODE}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await res.text()
-  assert(res.ok, `${method} ${path} answered ${res.status}: ${text}`)
-  return text ? JSON.parse(text) : undefined
-}
+const call = apiClient(`${BASE_URL}/api/v1/tenants/${TENANT_CODE}`, API_KEY)
 
 async function createCategory() {
   step(`create the category ${categoryName} (no rule yet)`)

@@ -8,7 +8,7 @@
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { inflateRawSync } from 'node:zlib'
-import { assert, finish, haveEnv, launchChromium, reportFailure, scratchDir, screenshot, sel, step, watch } from './harness.mjs'
+import { apiClient, assert, finish, haveEnv, launchChromium, reportFailure, scratchDir, screenshot, sel, step, watch } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
@@ -39,11 +39,8 @@ function unzipEntry(buf, name) {
   throw new Error(`${name} is not in the archive`)
 }
 
-async function api(path) {
-  const res = await fetch(`${BASE_URL}/api/v1${path}`, { headers: { Authorization: `Bearer ${API_KEY}` } })
-  assert(res.ok, `GET ${path}: HTTP ${res.status}`)
-  return res.json()
-}
+const call = apiClient(`${BASE_URL}/api/v1`, API_KEY)
+const api = (path) => call('GET', path)
 
 /** How many cases the list holds with these filters, page by page. */
 async function listCount(filters) {

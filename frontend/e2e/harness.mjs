@@ -29,6 +29,20 @@ export function assert(condition, message) {
 
 export const sel = (id) => `[data-testid="${id}"]`
 
+/** A JSON API client for the tests' own set-up: call(method, path, body) under base, with an API key; a failure throws. */
+export function apiClient(base, key) {
+  return async function call(method, path, body) {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await res.text()
+    assert(res.ok, `${method} ${path} answered ${res.status}: ${text}`)
+    return text ? JSON.parse(text) : undefined
+  }
+}
+
 /** Reports unset environment variables; true when all are set. */
 export function haveEnv(vars) {
   const missing = Object.entries(vars)

@@ -9,7 +9,7 @@
 //
 // Env: BASE_URL (http://127.0.0.1:PORT), API_KEY (county-wide, county:write),
 // COUNTY_CODE (371326), CHROMIUM, SCREENSHOT_DIR, E2E_TIMEOUT_MS.
-import { assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
+import { apiClient, assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
@@ -19,16 +19,7 @@ const stamp = Date.now().toString(36).slice(-5)
 const SCHEME_NAME = `E2E考核办法${stamp}`
 
 /** An API call with the county key. */
-async function call(method, path, body) {
-  const res = await fetch(`${BASE_URL}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await res.text()
-  assert(res.ok, `${method} ${path} answered ${res.status}: ${text}`)
-  return text ? JSON.parse(text) : undefined
-}
+const call = apiClient(`${BASE_URL}/api/v1`, API_KEY)
 
 /**
  * Reports `total` cases in a street and resolves `resolved` of them on the

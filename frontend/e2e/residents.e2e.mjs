@@ -15,7 +15,7 @@
 // (371326001), CHROMIUM, SCREENSHOT_DIR, E2E_TIMEOUT_MS.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { assert, finish, haveEnv, launchChromium, reportFailure, scratchDir, screenshot, sel, step, watch } from './harness.mjs'
+import { apiClient, assert, finish, haveEnv, launchChromium, reportFailure, scratchDir, screenshot, sel, step, watch } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
@@ -40,16 +40,7 @@ const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isM
 const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' }
 
 /** An API call with the county key, for what staff do in this test. */
-async function call(method, path, body) {
-  const res = await fetch(`${BASE_URL}/api/v1/tenants/${TENANT_CODE}${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await res.text()
-  assert(res.ok, `${method} ${path} answered ${res.status}: ${text}`)
-  return text ? JSON.parse(text) : undefined
-}
+const call = apiClient(`${BASE_URL}/api/v1/tenants/${TENANT_CODE}`, API_KEY)
 
 /** The first building of the street and its grid: down the tree one first child at a time. */
 async function firstBuilding() {

@@ -10,7 +10,7 @@
 // reported), PASSWORD and DISPATCHER (a street-wide reader's sign-in; without
 // PASSWORD the server-sent events part is skipped), CHROMIUM,
 // SCREENSHOT_DIR, E2E_TIMEOUT_MS.
-import { assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
+import { apiClient, assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
@@ -24,16 +24,7 @@ const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' }
 const SCREEN = { viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' }
 
 /** An API call with the county key. */
-async function call(method, path, body) {
-  const res = await fetch(`${BASE_URL}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await res.text()
-  assert(res.ok, `${method} ${path} answered ${res.status}: ${text}`)
-  return text ? JSON.parse(text) : undefined
-}
+const call = apiClient(`${BASE_URL}/api/v1`, API_KEY)
 
 const situation = () => call('GET', `/tenants/${TENANT_CODE}/situation?days=30`)
 
