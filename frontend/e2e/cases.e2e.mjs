@@ -21,7 +21,7 @@
 // (吹哨); the department finds the case in its bell (新交办, 吹哨报到), opens it
 // from there and checks in (报到); the closed case's timeline shows summon
 // and check_in too.
-import { apiClient, assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
+import { DESKTOP, PHONE, People, apiClient, assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
@@ -65,29 +65,10 @@ const PHOTO = Buffer.from(
   'base64',
 )
 
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' }
-const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' }
 
 let browser
 const diagnostics = []
-const pages = []
-
-/** A fresh browser context per person: cookies on 127.0.0.1 are shared across ports. */
-async function open(label, options) {
-  const context = await browser.newContext(options)
-  const page = await context.newPage()
-  watch(page, label, diagnostics)
-  pages.push([label, page])
-  return page
-}
-
-async function close(page) {
-  pages.splice(
-    pages.findIndex(([, p]) => p === page),
-    1,
-  )
-  await page.context().close()
-}
+let people
 
 async function signIn(page, email) {
   step(`sign in as ${email}`)
@@ -144,7 +125,7 @@ async function openFromTab(page, tab, trackingCode) {
 }
 
 async function report(category) {
-  const page = await open('grid-worker', PHONE)
+  const page = await people.open('grid-worker', PHONE)
   await signIn(page, GRID_WORKER)
 
   step('the street page offers 上报 on a phone')
@@ -194,12 +175,12 @@ async function report(category) {
   assert((await page.locator(sel('case-action-dispatch')).count()) === 0, 'a grid worker is offered dispatch')
   await screenshot(page, 'cases-report-case-phone')
   await signOut(page)
-  await close(page)
+  await people.close(page)
   return trackingCode
 }
 
 async function dispatch(trackingCode) {
-  const page = await open('dispatcher', DESKTOP)
+  const page = await people.open('dispatcher', DESKTOP)
   await signIn(page, DISPATCHER)
   await openFromTab(page, 'reported', trackingCode)
 
@@ -239,7 +220,7 @@ async function dispatch(trackingCode) {
   await item.waitFor({ state: 'visible' })
   await screenshot(page, 'cases-ledger')
   await signOut(page)
-  await close(page)
+  await people.close(page)
 }
 
 /** The case's id, looked up by its tracking code (list-cases?tracking_code=). */
@@ -251,7 +232,7 @@ async function caseId(trackingCode) {
 
 /** The community worker summons the department to the dispatched case: it must check in within 2 hours. */
 async function summon(id) {
-  const page = await open('community', DESKTOP)
+  const page = await people.open('community', DESKTOP)
   await signIn(page, COMMUNITY_STAFF)
   step('the community worker opens the case and summons the department (吹哨)')
   await page.goto(`${BASE_URL}/streets/${TENANT_CODE}/cases/${id}`)
@@ -275,7 +256,7 @@ async function summon(id) {
   assert(state === '未报到', `the summons reads "${state}", expected 未报到`)
   await screenshot(page, 'cases-summoned')
   await signOut(page)
-  await close(page)
+  await people.close(page)
 }
 
 /** The department sees the case in its bell: 新交办 from the dispatch and 吹哨报到 from the summons. */
@@ -343,7 +324,7 @@ async function allNotifications(page, id) {
 }
 
 async function handle(trackingCode, id) {
-  const page = await open('department', DESKTOP)
+  const page = await people.open('department', DESKTOP)
   await signIn(page, DEPARTMENT_STAFF)
   await fromTheBell(page, id, trackingCode)
   await checkIn(page)
@@ -363,11 +344,11 @@ async function handle(trackingCode, id) {
   await dialog.waitFor({ state: 'hidden' })
   await headStatus(page, 'resolved').waitFor({ state: 'visible' })
   await signOut(page)
-  await close(page)
+  await people.close(page)
 }
 
 async function confirmAndClose(trackingCode) {
-  const page = await open('dispatcher-close', DESKTOP)
+  const page = await people.open('dispatcher-close', DESKTOP)
   await signIn(page, DISPATCHER)
   await openFromTab(page, 'resolved', trackingCode)
   await takeStep(page, 'confirm', 'confirmed')
@@ -385,13 +366,14 @@ async function confirmAndClose(trackingCode) {
   assert((await page.locator(`${sel('case-actions')} .el-button[data-testid^="case-action-"]`).count()) === 1, 'a closed case offers more than reopening')
   await screenshot(page, 'cases-closed')
   await signOut(page)
-  await close(page)
+  await people.close(page)
 }
 
 async function main() {
   if (!haveEnv({ BASE_URL, API_KEY, TENANT_CODE, GRID_NAME, DEPARTMENT_NAME, PASSWORD })) return false
   browser = await launchChromium()
   if (!browser) return false
+  people = new People(browser, diagnostics)
   let failed = false
   try {
     const category = await createCategory()
@@ -405,7 +387,7 @@ async function main() {
   } catch (e) {
     failed = true
     reportFailure(e, diagnostics)
-    for (const [label, page] of pages) await screenshot(page, `cases-e2e-${label}`)
+    await people?.screenshots('cases-e2e')
   } finally {
     await browser.close()
   }

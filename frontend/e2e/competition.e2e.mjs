@@ -20,7 +20,7 @@
 // Env: BASE_URL, API_KEY (county-wide), JUDGES (five sign-in emails, comma
 // separated, in order), JUDGE_NAMES (their names, same order), PASSWORD,
 // CHROMIUM, SCREENSHOT_DIR, E2E_TIMEOUT_MS.
-import { assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
+import { DESKTOP, PHONE, assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
@@ -28,8 +28,7 @@ const JUDGES = (process.env.JUDGES ?? '').split(',').filter(Boolean)
 const JUDGE_NAMES = (process.env.JUDGE_NAMES ?? '').split(',').filter(Boolean)
 const PASSWORD = process.env.PASSWORD ?? ''
 
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' }
-const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN', acceptDownloads: true }
+const ADMIN_DESKTOP = { ...DESKTOP, acceptDownloads: true }
 
 const stamp = Date.now().toString(36).slice(-5)
 const NAME = `2026年度观摩评比E2E${stamp}`
@@ -224,7 +223,7 @@ async function main() {
   const pages = []
   let failed = false
   try {
-    const adminContext = await browser.newContext(DESKTOP)
+    const adminContext = await browser.newContext(ADMIN_DESKTOP)
     const admin = await adminContext.newPage()
     pages.push(['admin', admin])
     watch(admin, 'admin', diagnostics)

@@ -29,6 +29,39 @@ export function assert(condition, message) {
 
 export const sel = (id) => `[data-testid="${id}"]`
 
+/** A phone and a desktop, as the scripts' browser contexts. */
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' }
+export const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' }
+
+/** The people of a test: a fresh browser context each (cookies on 127.0.0.1 are shared across ports), watched for diagnostics. */
+export class People {
+  constructor(browser, diagnostics) {
+    this.browser = browser
+    this.diagnostics = diagnostics
+    this.pages = []
+  }
+
+  async open(label, options) {
+    const page = await (await this.browser.newContext(options)).newPage()
+    watch(page, label, this.diagnostics)
+    this.pages.push([label, page])
+    return page
+  }
+
+  async close(page) {
+    this.pages.splice(
+      this.pages.findIndex(([, p]) => p === page),
+      1,
+    )
+    await page.context().close()
+  }
+
+  /** A screenshot of every page still open, named prefix-label. */
+  async screenshots(prefix) {
+    for (const [label, page] of this.pages) await screenshot(page, `${prefix}-${label}`)
+  }
+}
+
 /** A JSON API client for the tests' own set-up: call(method, path, body) under base, with an API key; a failure throws. */
 export function apiClient(base, key) {
   return async function call(method, path, body) {

@@ -15,7 +15,7 @@
 // (371326001), CHROMIUM, SCREENSHOT_DIR, E2E_TIMEOUT_MS.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { apiClient, assert, finish, haveEnv, launchChromium, reportFailure, scratchDir, screenshot, sel, step, watch } from './harness.mjs'
+import { DESKTOP, PHONE, People, apiClient, assert, finish, haveEnv, launchChromium, reportFailure, scratchDir, screenshot, sel, step } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
@@ -36,8 +36,6 @@ const PHOTO = Buffer.from(
   'base64',
 )
 
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' }
-const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' }
 
 /** An API call with the county key, for what staff do in this test. */
 const call = apiClient(`${BASE_URL}/api/v1/tenants/${TENANT_CODE}`, API_KEY)
@@ -69,15 +67,7 @@ async function openNode(page, node) {
 
 let browser
 const diagnostics = []
-const pages = []
-
-async function open(label, options) {
-  const context = await browser.newContext(options)
-  const page = await context.newPage()
-  watch(page, label, diagnostics)
-  pages.push([label, page])
-  return page
-}
+let people
 
 const noOverflow = async (page, what) => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
@@ -265,7 +255,7 @@ async function staffReopened(id) {
 
 /** The admin prints the grid's labels, opens the building on the tree, and replaces its code. */
 async function replaceCode(building, grid, token) {
-  const page = await open('admin', DESKTOP)
+  const page = await people.open('admin', DESKTOP)
   step(`the admin prints the QR labels of ${grid.name}: an A4 sheet in a new tab`)
   await page.goto(`${BASE_URL}/#key=${encodeURIComponent(API_KEY)}`)
   await page.waitForSelector(sel('header-scope'))
@@ -332,6 +322,7 @@ async function main() {
   if (!haveEnv({ BASE_URL, API_KEY, TENANT_CODE })) return false
   browser = await launchChromium()
   if (!browser) return false
+  people = new People(browser, diagnostics)
   const photoFile = join(scratchDir(), '漏水.png')
   writeFileSync(photoFile, PHOTO)
   let failed = false
@@ -341,7 +332,7 @@ async function main() {
     const qr = await call('GET', `/nodes/${building.id}/qr`)
     assert(qr.token && qr.url.endsWith(`/q/${qr.token}`), `the QR code is ${JSON.stringify(qr)}`)
 
-    const phone = await open('resident', PHONE)
+    const phone = await people.open('resident', PHONE)
     const code = await appeal(phone, building, qr.token, photoFile)
     const id = await resolve(code)
     await rateAndReopen(phone, code)
@@ -351,7 +342,7 @@ async function main() {
   } catch (e) {
     failed = true
     reportFailure(e, diagnostics)
-    for (const [label, page] of pages) await screenshot(page, `residents-e2e-${label}`)
+    await people?.screenshots('residents-e2e')
   } finally {
     await browser.close()
   }

@@ -10,7 +10,7 @@
 // reported), PASSWORD and DISPATCHER (a street-wide reader's sign-in; without
 // PASSWORD the server-sent events part is skipped), CHROMIUM,
 // SCREENSHOT_DIR, E2E_TIMEOUT_MS.
-import { apiClient, assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step, watch } from './harness.mjs'
+import { DESKTOP, People, apiClient, assert, finish, haveEnv, launchChromium, reportFailure, screenshot, sel, step } from './harness.mjs'
 
 const BASE_URL = (process.env.BASE_URL ?? '').replace(/\/+$/, '')
 const API_KEY = process.env.API_KEY ?? ''
@@ -20,7 +20,6 @@ const PASSWORD = process.env.PASSWORD ?? ''
 const DISPATCHER = process.env.DISPATCHER || 'dispatcher@pingyi.example'
 
 const stamp = Date.now().toString(36).slice(-5)
-const DESKTOP = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' }
 const SCREEN = { viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' }
 
 /** An API call with the county key. */
@@ -73,19 +72,11 @@ async function waitForReceived(page, want, what) {
 
 let browser
 const diagnostics = []
-const pages = []
-
-async function open(label, options) {
-  const context = await browser.newContext(options)
-  const page = await context.newPage()
-  watch(page, label, diagnostics)
-  pages.push([label, page])
-  return page
-}
+let people
 
 /** The API key's dashboard: numbers as the API's, a report shows up by polling; the big screen and back. */
 async function withKey(target) {
-  const page = await open('key', DESKTOP)
+  const page = await people.open('key', DESKTOP)
   step('connect with the county key and open the street page: it links to the dashboard')
   await page.goto(`${BASE_URL}/#key=${encodeURIComponent(API_KEY)}`)
   await page.waitForSelector(sel('header-scope'))
@@ -134,7 +125,7 @@ async function withKey(target) {
 
 /** The big screen at 1920×1080 from the URL, and the county's dashboard. */
 async function bigScreen() {
-  const page = await open('screen', SCREEN)
+  const page = await people.open('screen', SCREEN)
   step('open the big screen from the URL at 1920×1080: it fits the viewport')
   await page.goto(`${BASE_URL}/#key=${encodeURIComponent(API_KEY)}`)
   await page.waitForSelector(sel('header-scope'))
@@ -172,7 +163,7 @@ async function bigScreen() {
 
 /** A signed-in dispatcher: the dashboard is live over server-sent events. */
 async function withSession(target) {
-  const page = await open('dispatcher', DESKTOP)
+  const page = await people.open('dispatcher', DESKTOP)
   step(`sign in as ${DISPATCHER}`)
   await page.goto(`${BASE_URL}/signin`)
   await page.waitForSelector(sel('signin-identifier'))
@@ -199,6 +190,7 @@ async function main() {
   if (!haveEnv({ BASE_URL, API_KEY, TENANT_CODE, GRID_NAME })) return false
   browser = await launchChromium()
   if (!browser) return false
+  people = new People(browser, diagnostics)
   let failed = false
   try {
     const target = await reportTarget()
@@ -209,7 +201,7 @@ async function main() {
   } catch (e) {
     failed = true
     reportFailure(e, diagnostics)
-    for (const [label, page] of pages) await screenshot(page, `situation-e2e-${label}`)
+    await people?.screenshots('situation-e2e')
   } finally {
     await browser.close()
   }
