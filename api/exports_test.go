@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/api"
 	"github.com/fengqiao/fengqiao/apikeys"
 	"github.com/fengqiao/fengqiao/assess"
@@ -294,7 +295,7 @@ func TestRiverUIIsForCountyAdminsOnly(t *testing.T) {
 
 func TestTheIndicatorTableAndARankingExportOverHTTP(t *testing.T) {
 	env := setupExports(t)
-	now := time.Now().In(assess.China)
+	now := time.Now().In(fengqiao.China)
 	month, err := assess.Month(now.Year(), now.Month())
 	require.NoError(t, err)
 	period := map[string]any{"from": month.From.Format(time.RFC3339), "to": month.To.Format(time.RFC3339)}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/api"
 	"github.com/fengqiao/fengqiao/assess"
 	"github.com/fengqiao/fengqiao/rankings"
@@ -51,7 +52,7 @@ func TestAssessmentOverHTTP(t *testing.T) {
 	schemeID := int64(created.body["id"].(float64))
 	require.Equal(t, "skip", created.body["no_data"])
 
-	now := time.Now().In(assess.China)
+	now := time.Now().In(fengqiao.China)
 	requested := b.do(t, "POST", fmt.Sprintf("%s/schemes/%d/rankings", base, schemeID), b.countyKey,
 		map[string]any{"kind": "month", "year": now.Year(), "month": int(now.Month())})
 	require.Equal(t, http.StatusAccepted, requested.status, requested.raw)

@@ -433,7 +433,7 @@ func TestPeriods(t *testing.T) {
 	require.Equal(t, "[2024-02-01, 2024-03-01)", p.String())
 	require.Equal(t, "[2023-02-01, 2023-03-01)", p.PreviousYear().String())
 
-	from := time.Date(2024, time.February, 29, 0, 0, 0, 0, assess.China)
+	from := time.Date(2024, time.February, 29, 0, 0, 0, 0, fengqiao.China)
 	p, err = assess.Range(from, from.Add(36*time.Hour))
 	require.NoError(t, err)
 	require.Equal(t, "[2024-02-29 00:00, 2024-03-01 12:00)", p.String())

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/assess"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
 	"github.com/fengqiao/fengqiao/tenants"
@@ -36,7 +37,7 @@ type street struct {
 
 // now is the moment the tests compute indicators at: June 2025, after the
 // March 2025 period most tests use.
-var now = time.Date(2025, time.June, 1, 0, 0, 0, 0, assess.China)
+var now = time.Date(2025, time.June, 1, 0, 0, 0, 0, fengqiao.China)
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
@@ -94,7 +95,7 @@ type batch struct {
 }
 
 func at(y int, m time.Month, d, h int) *time.Time {
-	v := time.Date(y, m, d, h, 0, 0, 0, assess.China)
+	v := time.Date(y, m, d, h, 0, 0, 0, fengqiao.China)
 	return &v
 }
 

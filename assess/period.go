@@ -7,11 +7,6 @@ import (
 	"github.com/fengqiao/fengqiao"
 )
 
-// China is the time zone periods are cut in: a month is a month on the
-// county's calendar. China has kept UTC+8 without daylight saving since
-// 1991, so a fixed zone needs no tz database on the server.
-var China = time.FixedZone("Asia/Shanghai", 8*60*60)
-
 // MaxSpan is the longest period: a multi-year assessment at most. Longer
 // ranges are almost certainly a typo and would scan the whole history.
 const MaxSpan = 5 // years
@@ -37,7 +32,7 @@ func Month(year int, month time.Month) (Period, error) {
 	if err := checkYear(year); err != nil {
 		return Period{}, err
 	}
-	from := time.Date(year, month, 1, 0, 0, 0, 0, China)
+	from := time.Date(year, month, 1, 0, 0, 0, 0, fengqiao.China)
 	return Period{From: from, To: from.AddDate(0, 1, 0)}, nil
 }
 
@@ -49,7 +44,7 @@ func Quarter(year, quarter int) (Period, error) {
 	if err := checkYear(year); err != nil {
 		return Period{}, err
 	}
-	from := time.Date(year, time.Month(3*(quarter-1)+1), 1, 0, 0, 0, 0, China)
+	from := time.Date(year, time.Month(3*(quarter-1)+1), 1, 0, 0, 0, 0, fengqiao.China)
 	return Period{From: from, To: from.AddDate(0, 3, 0)}, nil
 }
 
@@ -58,7 +53,7 @@ func Year(year int) (Period, error) {
 	if err := checkYear(year); err != nil {
 		return Period{}, err
 	}
-	from := time.Date(year, time.January, 1, 0, 0, 0, 0, China)
+	from := time.Date(year, time.January, 1, 0, 0, 0, 0, fengqiao.China)
 	return Period{From: from, To: from.AddDate(1, 0, 0)}, nil
 }
 
@@ -102,7 +97,7 @@ func (p Period) PreviousYear() Period {
 }
 
 func yearEarlier(t time.Time) time.Time {
-	t = t.In(China)
+	t = t.In(fengqiao.China)
 	if t.Month() == time.February && t.Day() == 29 {
 		t = t.AddDate(0, 0, -1)
 	}
@@ -112,7 +107,7 @@ func yearEarlier(t time.Time) time.Time {
 // String shows the period in China time, as [2024-03-01, 2024-04-01).
 func (p Period) String() string {
 	const layout = "2006-01-02"
-	from, to := p.From.In(China), p.To.In(China)
+	from, to := p.From.In(fengqiao.China), p.To.In(fengqiao.China)
 	if !isMidnight(from) || !isMidnight(to) {
 		const long = "2006-01-02 15:04"
 		return "[" + from.Format(long) + ", " + to.Format(long) + ")"

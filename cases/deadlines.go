@@ -3,8 +3,8 @@ package cases
 import (
 	"context"
 	"fmt"
-	"time"
 
+	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/jobs"
 	"github.com/fengqiao/fengqiao/notifications"
 	"github.com/jackc/pgx/v5"
@@ -27,7 +27,7 @@ func (s *Service) afterDispatch(ctx context.Context, tx pgx.Tx, batch *jobs.Batc
 		return fmt.Errorf("dispatched case %d lacks its dispatch time or deadlines", c.ID)
 	}
 	body := fmt.Sprintf("责任领导：%s；受理时限 %s；办结时限 %s", c.LeaderName,
-		c.AcceptDue.In(cst).Format("2006-01-02 15:04"), c.CompleteDue.In(cst).Format("2006-01-02 15:04"))
+		c.AcceptDue.In(fengqiao.China).Format("2006-01-02 15:04"), c.CompleteDue.In(fengqiao.China).Format("2006-01-02 15:04"))
 	if err := jobs.Notify(ctx, tx, batch, notifications.Notice{TenantID: tenantID, CaseID: c.ID, DepartmentID: c.DepartmentID,
 		Audience: notifications.ToDepartment, Kind: notifications.Assignment,
 		Title: fmt.Sprintf("新交办：%s %s", c.TrackingCode, c.Title), Body: body}); err != nil {
@@ -55,5 +55,3 @@ func (s *Service) afterDispatch(ctx context.Context, tx pgx.Tx, batch *jobs.Batc
 	jobs.ScheduleDeadline(batch, jobs.FirstDeadline(tenantID, c.ID, jobs.WindowComplete, *c.DispatchedAt, policy.RemindAtPercent), *c.CompleteDue)
 	return nil
 }
-
-var cst = time.FixedZone("CST", 8*3600)

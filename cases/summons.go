@@ -105,7 +105,7 @@ func (s *Service) Summon(ctx context.Context, scope tenants.Scope, by Actor, cas
 			}
 			out = append(out, sm)
 			called = append(called, names[d])
-			body := fmt.Sprintf("%s（%s）召集，请于 %s 前报到", by.Name, roleName(by.Role), due.In(cst).Format("2006-01-02 15:04"))
+			body := fmt.Sprintf("%s（%s）召集，请于 %s 前报到", by.Name, roleName(by.Role), due.In(fengqiao.China).Format("2006-01-02 15:04"))
 			if note != "" {
 				body += "：" + note
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/assess"
 	"github.com/fengqiao/fengqiao/rankings"
 	"github.com/fengqiao/fengqiao/tenants"
@@ -30,8 +31,8 @@ func SeedAssessment(ctx context.Context, svc *rankings.Service, county tenants.C
 	if err != nil {
 		return err
 	}
-	now := time.Now().In(assess.China)
-	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, assess.China)
+	now := time.Now().In(fengqiao.China)
+	thisMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, fengqiao.China)
 	for _, from := range []time.Time{thisMonth.AddDate(0, -1, 0), thisMonth} {
 		p, err := assess.Month(from.Year(), from.Month())
 		if err != nil {

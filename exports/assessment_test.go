@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/assess"
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/exports"
@@ -46,7 +47,7 @@ func TestARankingAndTheIndicatorTableExport(t *testing.T) {
 	scheme, err := ranks.CreateScheme(ctx, county, "王建国", rankings.Scheme{Name: "月度考核", BottomN: 1, BottomAction: "interview",
 		Indicators: []rankings.Weighted{{Indicator: assess.ResolutionRate, Weight: 1}}})
 	require.NoError(t, err)
-	now := time.Now().In(assess.China)
+	now := time.Now().In(fengqiao.China)
 	month, err := assess.Month(now.Year(), now.Month())
 	require.NoError(t, err)
 	r, err := ranks.Request(ctx, county, "王建国", "manual", scheme.ID, month, "")
@@ -105,7 +106,7 @@ func TestTheIndicatorTableComparesWithTheYearBefore(t *testing.T) {
 			require.NoError(t, err)
 		}
 	}
-	now := time.Now().In(assess.China)
+	now := time.Now().In(fengqiao.China)
 	month, err := assess.Month(now.Year(), now.Month())
 	require.NoError(t, err)
 	filters, err := json.Marshal(exports.IndicatorFilters{From: month.From, To: month.To})

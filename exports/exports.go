@@ -102,7 +102,7 @@ func (e Export) Filename() string {
 	if e.FinishedAt != nil {
 		at = *e.FinishedAt
 	}
-	return fmt.Sprintf("%s-%s-%s.xlsx", e.Title, e.OwnerName, at.In(beijing).Format("20060102-1504"))
+	return fmt.Sprintf("%s-%s-%s.xlsx", e.Title, e.OwnerName, at.In(fengqiao.China).Format("20060102-1504"))
 }
 
 // Request asks for an export.

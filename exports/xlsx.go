@@ -8,10 +8,9 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
-)
 
-// beijing is China Standard Time: dates in a sheet show Beijing wall-clock time.
-var beijing = time.FixedZone("CST", 8*3600)
+	"github.com/fengqiao/fengqiao"
+)
 
 // excelEpoch is day 0 of Excel's 1900 date system (as Excel counts, with its
 // phantom 29 February 1900, valid for every date after March 1900).
@@ -19,7 +18,7 @@ var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 
 // excelDate is t's Beijing wall-clock time as an Excel date number.
 func excelDate(t time.Time) float64 {
-	w := t.In(beijing)
+	w := t.In(fengqiao.China)
 	wall := time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC)
 	return wall.Sub(excelEpoch).Hours() / 24
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/assess"
 	"github.com/fengqiao/fengqiao/notifications"
 	"github.com/fengqiao/fengqiao/rankings"
@@ -207,7 +208,7 @@ func remind(ctx context.Context, tx pgx.Tx, batch *Batch, c deadlineCase, a Dead
 	due := c.due(a.Window)
 	body := fmt.Sprintf("%s时限已过%d%%", windowNames[a.Window], a.Percent)
 	if due != nil {
-		body += "，截止时间 " + due.In(shanghai).Format("2006-01-02 15:04")
+		body += "，截止时间 " + due.In(fengqiao.China).Format("2006-01-02 15:04")
 	}
 	return Notify(ctx, tx, batch, notifications.Notice{TenantID: a.TenantID, CaseID: a.CaseID, DepartmentID: deref(c.departmentID),
 		Audience: notifications.ToDepartment, Kind: notifications.Reminder, Title: fmt.Sprintf("催办：%s %s", c.trackingCode, c.title), Body: body})
@@ -272,6 +273,3 @@ func deref(id *int64) int64 {
 	}
 	return *id
 }
-
-// shanghai is China Standard Time, for the times notifications show.
-var shanghai = time.FixedZone("CST", 8*3600)

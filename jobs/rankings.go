@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/assess"
 	"github.com/fengqiao/fengqiao/rankings"
 	"github.com/fengqiao/fengqiao/tenants"
@@ -58,9 +59,9 @@ func (w *NightlyRankingWorker) Work(ctx context.Context, job *river.Job[NightlyR
 	if w.Now != nil {
 		now = w.Now
 	}
-	today := now().In(assess.China)
-	midnight := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, assess.China)
-	from := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, assess.China)
+	today := now().In(fengqiao.China)
+	midnight := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, fengqiao.China)
+	from := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, fengqiao.China)
 	if from.Equal(midnight) {
 		from = from.AddDate(0, -1, 0)
 	}
@@ -98,8 +99,8 @@ type NightlyAt struct{}
 
 // Next is the next 01:00 in Beijing after t.
 func (NightlyAt) Next(t time.Time) time.Time {
-	local := t.In(assess.China)
-	next := time.Date(local.Year(), local.Month(), local.Day(), 1, 0, 0, 0, assess.China)
+	local := t.In(fengqiao.China)
+	next := time.Date(local.Year(), local.Month(), local.Day(), 1, 0, 0, 0, fengqiao.China)
 	if !next.After(t) {
 		next = next.AddDate(0, 0, 1)
 	}

@@ -54,9 +54,6 @@ type Handler struct {
 // fields, percent-encoded.
 const maxBody = 1 << 20
 
-// Dates go out in China Standard Time, where every jurisdiction is.
-var chinaTime = time.FixedZone("CST", 8*60*60)
-
 var formats = map[string]format{"xml": formatXML, "json": formatJSON}
 
 // ServeHTTP answers one call: the suffix picks the format, errors included.
@@ -353,7 +350,7 @@ func (h *Handler) create(ctx context.Context, r *http.Request) (answer, error) {
 	}
 	notice := "已登记，查询码 " + c.TrackingCode
 	if c.CompleteDue != nil {
-		notice += "，预计 " + c.CompleteDue.In(chinaTime).Format("2006-01-02 15:04") + " 前办结"
+		notice += "，预计 " + c.CompleteDue.In(fengqiao.China).Format("2006-01-02 15:04") + " 前办结"
 	}
 	out := []Created{{ServiceRequestID: c.TrackingCode, Token: c.TrackingCode, ServiceNotice: text(notice),
 		AccountID: text(strings.TrimSpace(form.Get("account_id")))}}
@@ -582,4 +579,4 @@ func requestOf(c cases.Request) Request {
 	return out
 }
 
-func datetime(t time.Time) string { return t.In(chinaTime).Format(time.RFC3339) }
+func datetime(t time.Time) string { return t.In(fengqiao.China).Format(time.RFC3339) }

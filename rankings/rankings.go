@@ -313,7 +313,7 @@ func scanRanking(row pgx.Row) (Ranking, error) {
 	if err != nil {
 		return Ranking{}, err
 	}
-	r.Period.From, r.Period.To = r.Period.From.In(assess.China), r.Period.To.In(assess.China)
+	r.Period.From, r.Period.To = r.Period.From.In(fengqiao.China), r.Period.To.In(fengqiao.China)
 	return r, json.Unmarshal(indicators, &r.Indicators)
 }
 

@@ -119,7 +119,7 @@ func TestARankingIsComputedOnceAndNeverChanges(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, assess.HigherBetter, scheme.Indicators[0].Direction, "the indicator's own direction by default")
 	require.Equal(t, rankings.NoDataZero, scheme.NoData, "no data scores 0 by default")
-	now := time.Now().In(assess.China)
+	now := time.Now().In(fengqiao.China)
 	month, err := assess.Month(now.Year(), now.Month())
 	require.NoError(t, err)
 	r, err := b.svc.Request(ctx, b.county, "王建国", "manual", scheme.ID, month, "")

@@ -19,9 +19,6 @@ import (
 	"github.com/fengqiao/fengqiao/tenants"
 )
 
-// China Standard Time: "today" and the daily trend are Beijing days.
-var cst = time.FixedZone("CST", 8*3600)
-
 // MaxDays bounds the period a dashboard covers.
 const MaxDays = 366
 
@@ -80,7 +77,7 @@ func period(days int, now time.Time) (from, today time.Time, err error) {
 	if days < 1 || days > MaxDays {
 		return time.Time{}, time.Time{}, fengqiao.Invalid("query.days", fmt.Sprintf("from 1 to %d days", MaxDays), days)
 	}
-	today = time.Date(now.In(cst).Year(), now.In(cst).Month(), now.In(cst).Day(), 0, 0, 0, 0, cst)
+	today = time.Date(now.In(fengqiao.China).Year(), now.In(fengqiao.China).Month(), now.In(fengqiao.China).Day(), 0, 0, 0, 0, fengqiao.China)
 	return today.AddDate(0, 0, 1-days), today, nil
 }
 
@@ -283,7 +280,7 @@ func (s *Service) snapshot(ctx context.Context, scope tenants.Scope, days int, l
 		snap.Heat = snap.ByPlace
 	}
 	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
-		key := d.In(cst).Format("2006-01-02")
+		key := d.In(fengqiao.China).Format("2006-01-02")
 		if day := trend[key]; day != nil {
 			snap.Trend = append(snap.Trend, *day)
 		} else {

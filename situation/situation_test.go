@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fengqiao/fengqiao"
 	"github.com/fengqiao/fengqiao/cases"
 	"github.com/fengqiao/fengqiao/cases/casetest"
 	"github.com/fengqiao/fengqiao/infra/pgtest"
@@ -103,7 +104,7 @@ func TestStreetDashboardCountsThePeriodAndWhatIsInHand(t *testing.T) {
 
 	require.Len(t, snap.Trend, 30)
 	last := snap.Trend[len(snap.Trend)-1]
-	require.Equal(t, time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02"), last.Date)
+	require.Equal(t, time.Now().In(fengqiao.China).Format("2006-01-02"), last.Date)
 	require.Equal(t, situation.Day{Date: last.Date, Received: 4, Resolved: 2}, last)
 
 	_, err = b.svc.Street(ctx, b.Scope, 0)
